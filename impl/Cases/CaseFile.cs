@@ -1,0 +1,169 @@
+using System.Text.Json;
+
+namespace BnVerify.Cases;
+
+/// <summary>A case file could not be read: names the file, the element (a JSON path) where there is one, and the problem.</summary>
+public sealed class CaseFormatException(string file, string? element, string problem)
+    : Exception(element is null ? $"{file}: {problem}" : $"{file}: {element}: {problem}")
+{
+    /// <summary>The file.</summary>
+    public string File { get; } = file;
+
+    /// <summary>The JSON path of the offending element, e.g. <c>x[3][1]</c>; null when the file as a whole is wrong.</summary>
+    public string? Element { get; } = element;
+
+    /// <summary>What is wrong.</summary>
+    public string Problem { get; } = problem;
+}
+
+/// <summary>
+/// One <c>bnverify-case/1</c> file (format in <c>golden/FORMAT.md</c>): a named problem and, optionally, the expected
+/// gradients and output. <see cref="Load"/> refuses anything malformed with a <see cref="CaseFormatException"/>.
+/// </summary>
+public sealed record CaseFile(string Path, string Name, string Source, BatchNormProblem Problem, Gradients? Expected, double[]? ExpectedOut)
+{
+    /// <summary>The format tag every case file carries.</summary>
+    public const string Format = "bnverify-case/1";
+
+    /// <summary>Reads and validates a case file.</summary>
+    public static CaseFile Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new CaseFormatException(path, null, $"cannot be read: {e.Message}");
+        }
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
+        }
+        catch (JsonException e)
+        {
+            throw new CaseFormatException(path, null, $"is not JSON: {e.Message}");
+        }
+        using (doc)
+        {
+            return Parse(path, doc.RootElement);
+        }
+    }
+
+    /// <summary>Every <c>*.json</c> file in a folder (sorted by name), or the single file named; a folder with none is an error.</summary>
+    public static IReadOnlyList<string> Expand(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            var files = Directory.GetFiles(path, "*.json").Order(StringComparer.Ordinal).ToList();
+            if (files.Count == 0) throw new CaseFormatException(path, null, "folder holds no *.json case files");
+            return files;
+        }
+        if (File.Exists(path)) return [path];
+        throw new CaseFormatException(path, null, "no such file or folder");
+    }
+
+    private static CaseFile Parse(string path, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw new CaseFormatException(path, null, "top level must be a JSON object");
+        string format = String(path, root, "format");
+        if (format != Format) throw new CaseFormatException(path, "format", $"is '{format}', expected '{Format}'");
+        string name = String(path, root, "name");
+        string source = root.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "";
+        double eps = Number(path, Required(path, root, "eps"), "eps");
+        if (!(eps > 0)) throw new CaseFormatException(path, "eps", $"is {eps}; must be > 0");
+        var x = Matrix(path, Required(path, root, "x"), "x");
+        int n = x.Length, d = x[0].Length;
+        var gamma = Vector(path, Required(path, root, "gamma"), "gamma", d);
+        var beta = Vector(path, Required(path, root, "beta"), "beta", d);
+        var dout = Matrix(path, Required(path, root, "dout"), "dout", n, d);
+        var problem = BatchNormProblem.FromRows(x, gamma, beta, eps, dout);
+
+        Gradients? expected = null;
+        double[]? expectedOut = null;
+        if (root.TryGetProperty("expected", out var e) && e.ValueKind != JsonValueKind.Null)
+        {
+            if (e.ValueKind != JsonValueKind.Object) throw new CaseFormatException(path, "expected", "must be an object");
+            var dx = Matrix(path, Required(path, e, "dx", "expected."), "expected.dx", n, d);
+            var dgamma = Vector(path, Required(path, e, "dgamma", "expected."), "expected.dgamma", d);
+            var dbeta = Vector(path, Required(path, e, "dbeta", "expected."), "expected.dbeta", d);
+            expected = new Gradients(n, d, dx.SelectMany(r => r).ToArray(), dgamma, dbeta);
+            if (e.TryGetProperty("out", out var o))
+                expectedOut = Matrix(path, o, "expected.out", n, d).SelectMany(r => r).ToArray();
+        }
+        return new CaseFile(path, name, source, problem, expected, expectedOut);
+    }
+
+    private static JsonElement Required(string path, JsonElement obj, string key, string prefix = "")
+    {
+        if (!obj.TryGetProperty(key, out var value)) throw new CaseFormatException(path, prefix + key, "missing key");
+        return value;
+    }
+
+    private static string String(string path, JsonElement obj, string key)
+    {
+        var value = Required(path, obj, key);
+        if (value.ValueKind != JsonValueKind.String) throw new CaseFormatException(path, key, "must be a string");
+        return value.GetString()!;
+    }
+
+    private static double Number(string path, JsonElement value, string where)
+    {
+        // JSON has no NaN or Infinity; a string such as "NaN" is refused as not a number, an overflow such as 1e999 as infinite.
+        if (value.ValueKind != JsonValueKind.Number) throw new CaseFormatException(path, where, $"must be a number, found {value.ValueKind.ToString().ToLowerInvariant()}");
+        double v = value.GetDouble();
+        if (!double.IsFinite(v)) throw new CaseFormatException(path, where, $"is {value.GetRawText()}, not a finite number");
+        return v;
+    }
+
+    private static double[] Vector(string path, JsonElement value, string where, int expectedLength)
+    {
+        if (value.ValueKind != JsonValueKind.Array) throw new CaseFormatException(path, where, "must be an array of numbers");
+        int length = value.GetArrayLength();
+        if (length == 0) throw new CaseFormatException(path, where, "is empty (D = 0)");
+        if (length != expectedLength) throw new CaseFormatException(path, where, $"has {length} values but x has D = {expectedLength} columns");
+        var result = new double[length];
+        int k = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            result[k] = Number(path, item, $"{where}[{k}]");
+            k++;
+        }
+        return result;
+    }
+
+    private static double[][] Matrix(string path, JsonElement value, string where, int? rows = null, int? cols = null)
+    {
+        if (value.ValueKind != JsonValueKind.Array) throw new CaseFormatException(path, where, "must be an array of rows");
+        int n = value.GetArrayLength();
+        if (n == 0) throw new CaseFormatException(path, where, "has no rows (N = 0)");
+        if (rows is { } r && n != r) throw new CaseFormatException(path, where, $"has {n} rows but x has N = {r}");
+        var result = new double[n][];
+        int i = 0;
+        int? width = cols;
+        foreach (var row in value.EnumerateArray())
+        {
+            if (row.ValueKind != JsonValueKind.Array) throw new CaseFormatException(path, $"{where}[{i}]", "must be an array of numbers");
+            int length = row.GetArrayLength();
+            if (length == 0) throw new CaseFormatException(path, $"{where}[{i}]", "is empty (D = 0)");
+            width ??= length;
+            if (length != width)
+                throw new CaseFormatException(path, $"{where}[{i}]", cols is null
+                    ? $"is ragged: {length} values where row 0 has {width}"
+                    : $"has {length} values but x has D = {width} columns");
+            result[i] = new double[length];
+            int j = 0;
+            foreach (var item in row.EnumerateArray())
+            {
+                result[i][j] = Number(path, item, $"{where}[{i}][{j}]");
+                j++;
+            }
+            i++;
+        }
+        return result;
+    }
+}

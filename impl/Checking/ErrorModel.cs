@@ -1,0 +1,104 @@
+namespace BnVerify.Checking;
+
+/// <summary>
+/// The units errors are measured in, and how much rounding a correct implementation may commit.
+/// Everything here is per column j, computed in float64 from the problem itself.
+/// <para>
+/// Natural units (what "an error of 1" means):
+/// dx: |gamma_j|·invStd_j·max_i|dout_ij|, the size of the direct term gamma·invStd·dout; the exact dx is at most
+/// (2 + |xhat_ij|) of it, however much the three terms cancel (N = 2, <c>normal-2x1</c>) or however large invStd
+/// is (a zero-variance column). dgamma: Σ_i|dout_ij|·(1 + |xhat_ij|), the sum without cancellation.
+/// dbeta: Σ_i|dout_ij|.
+/// </para>
+/// <para>
+/// Rounding allowance of an implementation computing in a type with unit roundoff u:
+/// <c>A = 8·u·(N + 4 + κ_j)·unit</c> (times (2 + |xhat_ij|) for dx), with κ_j = max_i|x_ij|·invStd_j the column's
+/// condition: a worst-case sum of N terms errs by N·u of the sum of magnitudes; forming x − mean loses κ·u relative
+/// to the column's spread, which every later stage inherits; the constant 4 covers the few remaining roundings
+/// (invStd, xhat, the final products) and the factor 8 is a safety margin for two such chains (implementation and
+/// reference) and for constants within the terms (2·xmu, the three dx terms).
+/// dbeta involves no x: its allowance is 8·u·(N + 4)·unit.
+/// </para>
+/// </summary>
+public sealed class ErrorModel
+{
+    /// <summary>Unit roundoff of float64, 2^-53.</summary>
+    public const double Float64Roundoff = 1.0 / (1L << 53);
+
+    private ErrorModel(BatchNormProblem p)
+    {
+        Problem = p;
+        int n = p.N, d = p.D;
+        var (_, cache) = BatchNorm.Forward<double>(p);
+        InvStd = cache.InvStd.ToArray();
+        Xhat = cache.Xhat.ToArray();
+        Kappa = new double[d];
+        DxUnit = new double[d];
+        DgammaUnit = new double[d];
+        DbetaUnit = new double[d];
+        var maxDout = new double[d];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++)
+            {
+                int k = i * d + j;
+                double g = Math.Abs(p.Dout[k]);
+                maxDout[j] = Math.Max(maxDout[j], g);
+                DgammaUnit[j] += g * (1 + Math.Abs(Xhat[k]));
+                DbetaUnit[j] += g;
+                Kappa[j] = Math.Max(Kappa[j], Math.Abs(p.X[k]) * InvStd[j]);
+            }
+        for (int j = 0; j < d; j++) DxUnit[j] = Math.Abs(p.Gamma[j]) * InvStd[j] * maxDout[j];
+    }
+
+    /// <summary>The error model of <paramref name="problem"/>.</summary>
+    public static ErrorModel For(BatchNormProblem problem) => new(problem ?? throw new ArgumentNullException(nameof(problem)));
+
+    /// <summary>The problem this model describes.</summary>
+    public BatchNormProblem Problem { get; }
+
+    /// <summary>1/sqrt(var + eps) per column, from the float64 forward.</summary>
+    public double[] InvStd { get; }
+
+    /// <summary>xhat from the float64 forward, N×D.</summary>
+    public double[] Xhat { get; }
+
+    /// <summary>κ_j = max_i |x_ij|·invStd_j: how many digits forming x − mean can lose.</summary>
+    public double[] Kappa { get; }
+
+    /// <summary>Natural unit of dx per column: |gamma|·invStd·max|dout|.</summary>
+    public double[] DxUnit { get; }
+
+    /// <summary>Natural unit of dgamma per column: Σ|dout|·(1 + |xhat|).</summary>
+    public double[] DgammaUnit { get; }
+
+    /// <summary>Natural unit of dbeta per column: Σ|dout|.</summary>
+    public double[] DbetaUnit { get; }
+
+    /// <summary>The natural unit of element <paramref name="index"/> of gradient <paramref name="g"/>.</summary>
+    public double Unit(GradientName g, int index) => g switch
+    {
+        GradientName.Dx => DxUnit[index % Problem.D],
+        GradientName.Dgamma => DgammaUnit[index],
+        _ => DbetaUnit[index],
+    };
+
+    /// <summary>Rounding allowance (absolute) of one element for an implementation with unit roundoff <paramref name="u"/>; see the class comment.</summary>
+    public double Allowance(GradientName g, int index, double u)
+    {
+        int n = Problem.N;
+        return g switch
+        {
+            GradientName.Dx => 8 * u * (n + 4 + Kappa[index % Problem.D]) * DxUnit[index % Problem.D] * (2 + Math.Abs(Xhat[index])),
+            GradientName.Dgamma => 8 * u * (n + 4 + Kappa[index]) * DgammaUnit[index],
+            _ => 8 * u * (n + 4) * DbetaUnit[index],
+        };
+    }
+
+    /// <summary>An error expressed in the natural unit: 0 when the difference is exactly 0, +∞ when the unit is 0 but the difference is not.</summary>
+    public double InUnits(GradientName g, int index, double absoluteError)
+    {
+        if (absoluteError == 0) return 0;
+        double unit = Unit(g, index);
+        return unit > 0 ? absoluteError / unit : double.PositiveInfinity;
+    }
+}

@@ -1,0 +1,130 @@
+namespace BnVerify.Checking;
+
+/// <summary>
+/// Oracle 1: central finite differences of L = Σ dout ⊙ forward(x, gamma, beta) with respect to every element of
+/// x, gamma and beta, in float64, each with an error bound.
+/// <para>
+/// Perturbing x_ij, gamma_j or beta_j changes column j only, so L is evaluated on that column (the other columns
+/// add a constant that would only add rounding). For each element the derivative is D(h) = (L(t+h) − L(t−h))/(2h),
+/// with h chosen to balance truncation against rounding: the forward depends on x through (x − mean)/s with
+/// s = sqrt(var + eps), so its Taylor terms scale like (h/s)² while rounding in L grows like u·(1 + κ)·s/h;
+/// h = s·cbrt(3u(1 + κ)) balances them. L is linear in gamma and beta, so their steps are large (no truncation).
+/// </para>
+/// <para>
+/// Bound on |D(h) − exact| = |D(h) − D(2h)| (truncation: D(2h) − D(h) ≈ 3ch², three times the truncation of D(h),
+/// and it also carries the two rounding errors) + R/h, where R bounds the rounding of one evaluation of L:
+/// 8·u·Σ_i |dout_i|·(|gamma|·(|xhat_i| + N + κ) + |beta|) (the forward's sums, x − mean, and the final products).
+/// </para>
+/// Cost: four column forwards of O(N) per element of x, O(N²·D) in all; for large shapes use <see cref="DirectionalOracle"/>.
+/// </summary>
+public static class FiniteDifferenceOracle
+{
+    private const double U = ErrorModel.Float64Roundoff;
+
+    /// <summary>Numerical gradients of <paramref name="p"/> with per-element error bounds.</summary>
+    public static Reference Compute(BatchNormProblem p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        int n = p.N, d = p.D;
+        var model = ErrorModel.For(p);
+        var dx = new double[n * d];
+        var dxBound = new double[n * d];
+        var dgamma = new double[d];
+        var dgammaBound = new double[d];
+        var dbeta = new double[d];
+        var dbetaBound = new double[d];
+        var column = new Column(n);
+
+        for (int j = 0; j < d; j++)
+        {
+            column.Load(p, j);
+            double s = 1 / model.InvStd[j];
+            double kappa = model.Kappa[j];
+            double rounding = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double xhat = Math.Abs(model.Xhat[i * d + j]);
+                rounding += Math.Abs(column.Dout[i]) * (Math.Abs(column.Gamma) * (xhat + n + kappa) + Math.Abs(column.Beta));
+            }
+            rounding *= 8 * U;
+
+            double hx = s * Math.Cbrt(3 * U * (1 + kappa));
+            for (int i = 0; i < n; i++)
+            {
+                int row = i;
+                (dx[i * d + j], dxBound[i * d + j]) = Derivative(column.X[row], hx, rounding, t =>
+                {
+                    double saved = column.X[row];
+                    column.X[row] = t;
+                    double loss = column.Loss();
+                    column.X[row] = saved;
+                    return loss;
+                });
+            }
+
+            double hg = Math.Max(1, Math.Abs(column.Gamma) + Math.Abs(column.Beta));
+            (dgamma[j], dgammaBound[j]) = Derivative(column.Gamma, hg, rounding, t =>
+            {
+                double saved = column.Gamma;
+                column.Gamma = t;
+                double loss = column.Loss();
+                column.Gamma = saved;
+                return loss;
+            });
+            (dbeta[j], dbetaBound[j]) = Derivative(column.Beta, hg, rounding, t =>
+            {
+                double saved = column.Beta;
+                column.Beta = t;
+                double loss = column.Loss();
+                column.Beta = saved;
+                return loss;
+            });
+        }
+
+        return new Reference("finite differences", new Gradients(n, d, dx, dgamma, dbeta), dxBound, dgammaBound, dbetaBound);
+    }
+
+    /// <summary>Central difference at <paramref name="t"/> with steps h and 2h; returns D(h) and its error bound.</summary>
+    private static (double Value, double Bound) Derivative(double t, double h, double rounding, Func<double, double> loss)
+    {
+        double Central(double step)
+        {
+            // Use the steps the machine can represent, so the denominator is exact.
+            double plus = t + step, minus = t - step;
+            return (loss(plus) - loss(minus)) / (plus - minus);
+        }
+        double d1 = Central(h);
+        double d2 = Central(2 * h);
+        double bound = Math.Abs(d1 - d2) + rounding / h;
+        return (d1, bound);
+    }
+
+    /// <summary>One column of the problem and L restricted to it, evaluated by the library's forward pass.</summary>
+    private sealed class Column(int n)
+    {
+        public double[] X { get; } = new double[n];
+        public double[] Dout { get; } = new double[n];
+        public double Gamma { get; set; }
+        public double Beta { get; set; }
+        private double _eps;
+
+        public void Load(BatchNormProblem p, int j)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                X[i] = p.X[i * p.D + j];
+                Dout[i] = p.Dout[i * p.D + j];
+            }
+            (Gamma, Beta, _eps) = (p.Gamma[j], p.Beta[j], p.Eps);
+        }
+
+        /// <summary>L_j = Σ_i dout_ij·y_ij with y = forward(x_:j, gamma_j, beta_j).</summary>
+        public double Loss()
+        {
+            var (output, _) = BatchNorm.Forward<double>(n, 1, X, [Gamma], [Beta], _eps);
+            double loss = 0;
+            for (int i = 0; i < n; i++) loss += Dout[i] * output[i];
+            return loss;
+        }
+    }
+}

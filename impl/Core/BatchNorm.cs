@@ -1,0 +1,83 @@
+using System.Numerics;
+
+namespace BnVerify;
+
+/// <summary>
+/// The batch-norm forward pass in training mode (Ioffe and Szegedy 2015, Algorithm 1; seed 001's staged forward):
+/// mean = (1/N)·Σx, var = (1/N)·Σ(x − mean)², invStd = 1/sqrt(var + eps), xhat = (x − mean)·invStd,
+/// out = gamma·xhat + beta. It is computed in float64 whatever <c>T</c> is, then rounded to <c>T</c>.
+/// </summary>
+public static class BatchNorm
+{
+    /// <summary>Runs the forward pass on <paramref name="p"/>; returns the output (N×D) and the cache for a backward in <typeparamref name="T"/>.</summary>
+    public static (T[] Out, BatchNormCache<T> Cache) Forward<T>(BatchNormProblem p) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return Forward<T>(p.N, p.D, p.X, p.Gamma, p.Beta, p.Eps);
+    }
+
+    /// <summary>
+    /// Runs the forward pass on raw row-major arrays. Inputs are not validated here beyond their lengths:
+    /// build a <see cref="BatchNormProblem"/> first for checked input.
+    /// </summary>
+    public static (T[] Out, BatchNormCache<T> Cache) Forward<T>(int n, int d, ReadOnlySpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, double eps)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (n <= 0 || d <= 0 || x.Length != n * d || gamma.Length != d || beta.Length != d)
+            throw new ArgumentException($"Forward needs x of N×D = {n}×{d}, gamma and beta of D; got {x.Length}, {gamma.Length}, {beta.Length}.");
+        if (!(eps > 0) || !double.IsFinite(eps)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be a finite number > 0.");
+
+        // The element type's view of the data: for float32 the inputs are first rounded, and the statistics are those of the rounded data.
+        var xT = Round<T>(x);
+        var mean = new double[d];
+        var var = new double[d];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++)
+                mean[j] += double.CreateTruncating(xT[i * d + j]);
+        for (int j = 0; j < d; j++) mean[j] /= n;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++)
+            {
+                double xmu = double.CreateTruncating(xT[i * d + j]) - mean[j];
+                var[j] += xmu * xmu;
+            }
+        var invStd = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            var[j] /= n;
+            invStd[j] = 1.0 / Math.Sqrt(var[j] + eps);
+        }
+
+        var gammaT = Round<T>(gamma);
+        var betaT = Round<T>(beta);
+        var xhat = new T[n * d];
+        var output = new T[n * d];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++)
+            {
+                int k = i * d + j;
+                double xh = (double.CreateTruncating(xT[k]) - mean[j]) * invStd[j];
+                xhat[k] = T.CreateTruncating(xh);
+                output[k] = T.CreateTruncating(double.CreateTruncating(gammaT[j]) * xh + double.CreateTruncating(betaT[j]));
+            }
+
+        var cache = new BatchNormCache<T>(n, d, xT, xhat, Round<T>(mean), Round<T>(var), Round<T>(invStd), gammaT, betaT, eps);
+        return (output, cache);
+    }
+
+    /// <summary>Rounds float64 values to <typeparamref name="T"/> (a copy for double).</summary>
+    public static T[] Round<T>(ReadOnlySpan<double> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var result = new T[values.Length];
+        for (int k = 0; k < values.Length; k++) result[k] = T.CreateTruncating(values[k]);
+        return result;
+    }
+
+    /// <summary>Widens <typeparamref name="T"/> values to float64 (exact for float and double).</summary>
+    public static double[] Widen<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var result = new double[values.Length];
+        for (int k = 0; k < values.Length; k++) result[k] = double.CreateTruncating(values[k]);
+        return result;
+    }
+}

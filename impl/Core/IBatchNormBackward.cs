@@ -1,0 +1,101 @@
+using System.Numerics;
+
+namespace BnVerify;
+
+/// <summary>
+/// What every backward implementation is, whatever its element type: its metadata, and a way to run it
+/// on a float64 <see cref="BatchNormProblem"/>. The checker, the command line and the benchmarks see
+/// implementations only through this interface. Derive from <see cref="BatchNormBackward{T}"/> to write one.
+/// </summary>
+public interface IBatchNormBackward
+{
+    /// <summary>Id, source and declared verdict.</summary>
+    BackwardInfo Info { get; }
+
+    /// <summary>The element type the implementation computes in (double or float).</summary>
+    Type ElementType { get; }
+
+    /// <summary>Unit roundoff of <see cref="ElementType"/> (2^-53 for double, 2^-24 for float).</summary>
+    double UnitRoundoff { get; }
+
+    /// <summary>
+    /// The problem as this implementation sees it: every value rounded to <see cref="ElementType"/>
+    /// (unchanged for double). The oracles are evaluated on this, so a float32 implementation is judged
+    /// against the exact gradient at its own float32 inputs.
+    /// </summary>
+    BatchNormProblem InItsPrecision(BatchNormProblem problem);
+
+    /// <summary>Runs forward (to build the cache) then this backward on <paramref name="problem"/>; the gradients come back widened to float64.</summary>
+    Gradients Run(BatchNormProblem problem);
+}
+
+
+/// <summary>
+/// The shared backward interface in element type <typeparamref name="T"/>: from the forward's cache and the
+/// upstream gradient <c>dout</c> (N×D), write dx (N×D), dgamma (D) and dbeta (D) into caller-provided spans.
+/// </summary>
+public interface IBatchNormBackward<T> : IBatchNormBackward where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Computes the gradients; the span lengths are checked before any work.</summary>
+    void Backward(BatchNormCache<T> cache, ReadOnlySpan<T> dout, Span<T> dx, Span<T> dgamma, Span<T> dbeta);
+}
+
+/// <summary>
+/// Base class of every implementation: it holds the metadata, checks span lengths once, and leaves the math to
+/// <see cref="Compute"/>. A new implementation is one new non-abstract class deriving from this with a
+/// parameterless constructor; <see cref="Registry"/> discovers it, so the tests, benchmarks and the
+/// command line pick it up with no other edit.
+/// </summary>
+public abstract class BatchNormBackward<T>(BackwardInfo info) : IBatchNormBackward<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <inheritdoc />
+    public BackwardInfo Info { get; } = info;
+
+    /// <inheritdoc />
+    public Type ElementType => typeof(T);
+
+    /// <inheritdoc />
+    public double UnitRoundoff { get; } = double.CreateTruncating(T.BitIncrement(T.One) - T.One) / 2;
+
+    /// <inheritdoc />
+    public void Backward(BatchNormCache<T> cache, ReadOnlySpan<T> dout, Span<T> dx, Span<T> dgamma, Span<T> dbeta)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        int nd = cache.N * cache.D;
+        if (dout.Length != nd) throw new ArgumentException($"dout has {dout.Length} values; the cache is {cache.N}×{cache.D}.", nameof(dout));
+        if (dx.Length != nd) throw new ArgumentException($"dx has room for {dx.Length} values; the cache is {cache.N}×{cache.D}.", nameof(dx));
+        if (dgamma.Length != cache.D) throw new ArgumentException($"dgamma has room for {dgamma.Length} values; D = {cache.D}.", nameof(dgamma));
+        if (dbeta.Length != cache.D) throw new ArgumentException($"dbeta has room for {dbeta.Length} values; D = {cache.D}.", nameof(dbeta));
+        Compute(cache, dout, dx, dgamma, dbeta);
+    }
+
+    /// <summary>The backward itself; spans have the right lengths. Write every element of dx, dgamma and dbeta.</summary>
+    protected abstract void Compute(BatchNormCache<T> cache, ReadOnlySpan<T> dout, Span<T> dx, Span<T> dgamma, Span<T> dbeta);
+
+    /// <inheritdoc />
+    public BatchNormProblem InItsPrecision(BatchNormProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        if (typeof(T) == typeof(double)) return problem;
+        return new BatchNormProblem(problem.N, problem.D,
+            BatchNorm.Widen<T>(BatchNorm.Round<T>(problem.X)), BatchNorm.Widen<T>(BatchNorm.Round<T>(problem.Gamma)),
+            BatchNorm.Widen<T>(BatchNorm.Round<T>(problem.Beta)), problem.Eps, BatchNorm.Widen<T>(BatchNorm.Round<T>(problem.Dout)));
+    }
+
+    /// <inheritdoc />
+    public Gradients Run(BatchNormProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var (_, cache) = BatchNorm.Forward<T>(problem);
+        var dout = BatchNorm.Round<T>(problem.Dout);
+        var dx = new T[problem.N * problem.D];
+        var dgamma = new T[problem.D];
+        var dbeta = new T[problem.D];
+        Backward(cache, dout, dx, dgamma, dbeta);
+        return new Gradients(problem.N, problem.D, BatchNorm.Widen<T>(dx), BatchNorm.Widen<T>(dgamma), BatchNorm.Widen<T>(dbeta));
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Info.Id;
+}
