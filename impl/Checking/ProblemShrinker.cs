@@ -1,0 +1,131 @@
+namespace BnVerify.Checking;
+
+/// <summary>
+/// Shrinks a failing problem to one a person can check by hand: fewer rows, fewer columns, then simpler values
+/// (small integers, gamma 1 or 2, beta 0, a round eps). Used by the FsCheck arbitraries in the tests and by the
+/// command line's <c>check</c>, so both report the same kind of counterexample.
+/// </summary>
+public static class ProblemShrinker
+{
+    /// <summary>Simpler problems than <paramref name="p"/>, simplest first. Every candidate is a valid problem.</summary>
+    public static IEnumerable<BatchNormProblem> Shrink(BatchNormProblem p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        int n = p.N, d = p.D;
+
+        // Fewer rows: halves first, then one row at a time.
+        if (n > 1)
+        {
+            if (n > 3)
+            {
+                yield return KeepRows(p, Enumerable.Range(0, n / 2).ToArray());
+                yield return KeepRows(p, Enumerable.Range(n / 2, n - n / 2).ToArray());
+            }
+            for (int i = 0; i < n; i++) yield return KeepRows(p, Enumerable.Range(0, n).Where(r => r != i).ToArray());
+        }
+
+        // Fewer columns.
+        if (d > 1)
+            for (int j = 0; j < d; j++) yield return KeepColumns(p, Enumerable.Range(0, d).Where(c => c != j).ToArray());
+
+        // Simpler values, one array at a time, so the shrink keeps whatever the failure needs.
+        foreach (var candidate in SimplerValues(p)) yield return candidate;
+    }
+
+    /// <summary>
+    /// Greedy minimization: repeatedly takes the first simpler problem on which <paramref name="fails"/> still holds,
+    /// until none does or <paramref name="maxSteps"/> evaluations were made.
+    /// </summary>
+    public static BatchNormProblem Minimize(BatchNormProblem p, Func<BatchNormProblem, bool> fails, int maxSteps = 2000)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(fails);
+        int steps = 0;
+        bool improved = true;
+        while (improved && steps < maxSteps)
+        {
+            improved = false;
+            foreach (var candidate in Shrink(p))
+            {
+                if (++steps > maxSteps) break;
+                if (fails(candidate))
+                {
+                    p = candidate;
+                    improved = true;
+                    break;
+                }
+            }
+        }
+        return p;
+    }
+
+    private static IEnumerable<BatchNormProblem> SimplerValues(BatchNormProblem p)
+    {
+        // x: small integers (keeps spread and sign pattern), then 2 significant digits.
+        foreach (var x in new[] { SmallIntegers(p.X, p.D), Digits(p.X, 2) })
+            if (!Same(x, p.X)) yield return With(p, x: x);
+        foreach (var dout in new[] { SmallIntegers(p.Dout, p.D), Digits(p.Dout, 2) })
+            if (!Same(dout, p.Dout)) yield return With(p, dout: dout);
+        foreach (var gamma in new[] { Fill(p.D, 1.0), Fill(p.D, 2.0), Digits(p.Gamma, 1) })
+            if (!Same(gamma, p.Gamma)) yield return With(p, gamma: gamma);
+        foreach (var beta in new[] { Fill(p.D, 0.0), Digits(p.Beta, 1) })
+            if (!Same(beta, p.Beta)) yield return With(p, beta: beta);
+        foreach (double eps in new[] { 1e-5, 0.1, Math.Pow(10, Math.Round(Math.Log10(p.Eps))) })
+            if (eps != p.Eps) yield return With(p, eps: eps);
+    }
+
+    /// <summary>Each column mapped to integers in about −5..5, preserving order and sign pattern.</summary>
+    private static double[] SmallIntegers(double[] values, int d)
+    {
+        int n = values.Length / d;
+        var result = new double[values.Length];
+        for (int j = 0; j < d; j++)
+        {
+            double max = 0;
+            for (int i = 0; i < n; i++) max = Math.Max(max, Math.Abs(values[i * d + j]));
+            for (int i = 0; i < n; i++) result[i * d + j] = max == 0 ? 0 : Math.Round(5 * values[i * d + j] / max);
+        }
+        return result;
+    }
+
+    private static double[] Digits(double[] values, int digits) => values.Select(v =>
+    {
+        if (v == 0) return 0;
+        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(Math.Abs(v))) - digits + 1);
+        return Math.Round(v / magnitude) * magnitude;
+    }).ToArray();
+
+    private static double[] Fill(int d, double value) => Enumerable.Repeat(value, d).ToArray();
+
+    private static bool Same(double[] a, double[] b) => a.AsSpan().SequenceEqual(b);
+
+    private static BatchNormProblem With(BatchNormProblem p, double[]? x = null, double[]? gamma = null, double[]? beta = null, double? eps = null, double[]? dout = null) =>
+        new(p.N, p.D, x ?? p.X, gamma ?? p.Gamma, beta ?? p.Beta, eps ?? p.Eps, dout ?? p.Dout);
+
+    private static BatchNormProblem KeepRows(BatchNormProblem p, int[] rows)
+    {
+        int d = p.D;
+        var x = new double[rows.Length * d];
+        var dout = new double[rows.Length * d];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            Array.Copy(p.X, rows[r] * d, x, r * d, d);
+            Array.Copy(p.Dout, rows[r] * d, dout, r * d, d);
+        }
+        return new BatchNormProblem(rows.Length, d, x, p.Gamma, p.Beta, p.Eps, dout);
+    }
+
+    private static BatchNormProblem KeepColumns(BatchNormProblem p, int[] columns)
+    {
+        int n = p.N, d = columns.Length;
+        var x = new double[n * d];
+        var dout = new double[n * d];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < d; c++)
+            {
+                x[i * d + c] = p.X[i * p.D + columns[c]];
+                dout[i * d + c] = p.Dout[i * p.D + columns[c]];
+            }
+        return new BatchNormProblem(n, d, x, columns.Select(c => p.Gamma[c]).ToArray(), columns.Select(c => p.Beta[c]).ToArray(), p.Eps, dout);
+    }
+}
