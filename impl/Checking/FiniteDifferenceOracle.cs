@@ -84,6 +84,48 @@ public static class FiniteDifferenceOracle
         return new Reference("finite differences", new Gradients(n, d, dx, dgamma, dbeta), dxBound, dgammaBound, dbetaBound);
     }
 
+    /// <summary>
+    /// The step <see cref="Compute"/> uses for element <paramref name="index"/> of gradient <paramref name="g"/>
+    /// (row-major N×D index for dx, column for dgamma and dbeta).
+    /// </summary>
+    public static double StepOf(BatchNormProblem p, GradientName g, int index)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        var model = ErrorModel.For(p);
+        int j = g == GradientName.Dx ? index % p.D : index;
+        if (g != GradientName.Dx) return Math.Max(1, Math.Abs(p.Gamma[j]) + Math.Abs(p.Beta[j]));
+        return Math.Cbrt(3 * U * (1 + model.Kappa[j])) / model.InvStd[j];
+    }
+
+    /// <summary>
+    /// One central difference (L(t + h) − L(t − h))/(2h) of L = Σ dout ⊙ forward for element <paramref name="index"/> of
+    /// gradient <paramref name="g"/> at step <paramref name="h"/>, with no error bound: for re-measuring a mismatch at
+    /// several steps (truncation shrinks like h², rounding grows like 1/h, a formula error stays).
+    /// </summary>
+    public static double CentralDifference(BatchNormProblem p, GradientName g, int index, double h)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        if (!(h > 0) || !double.IsFinite(h)) throw new ArgumentOutOfRangeException(nameof(h), h, "the step must be a finite number > 0");
+        int j = g == GradientName.Dx ? index % p.D : index;
+        int row = g == GradientName.Dx ? index / p.D : 0;
+        if (j < 0 || j >= p.D || row < 0 || row >= p.N) throw new ArgumentOutOfRangeException(nameof(index), index, "no such element");
+        var column = new Column(p.N);
+        column.Load(p, j);
+        double Loss(double t)
+        {
+            switch (g)
+            {
+                case GradientName.Dx: column.X[row] = t; break;
+                case GradientName.Dgamma: column.Gamma = t; break;
+                default: column.Beta = t; break;
+            }
+            return column.Loss();
+        }
+        double at = g switch { GradientName.Dx => column.X[row], GradientName.Dgamma => column.Gamma, _ => column.Beta };
+        double plus = at + h, minus = at - h;
+        return (Loss(plus) - Loss(minus)) / (plus - minus);
+    }
+
     /// <summary>Central difference at <paramref name="t"/> with steps h and 2h; returns D(h) and its error bound.</summary>
     private static (double Value, double Bound) Derivative(double t, double h, double rounding, Func<double, double> loss)
     {
