@@ -1,0 +1,45 @@
+using BnVerify.Doctor;
+
+namespace BnVerify.Implementations.Mutants;
+
+/// <summary>
+/// Mutant of <see cref="AltSimplified"/>. Planted in dx and dgamma: the statistics are recomputed with the unbiased variance Σ(x − mean)²/(N − 1) where the forward's biased one (divisor N) belongs; invStd and xhat follow it.
+/// Expected diagnosis: dx UnbiasedVariance.
+/// </summary>
+public sealed class MutantUnbiasedVariance() : BatchNormBackward<double>(BackwardInfo.Flawed(
+    "mutant-unbiased-variance", "this project: mutant of alt-simplified", "invStd and xhat use the unbiased variance (N − 1) instead of the forward's (N)", Family.Mutant)), IPlantedFlaw
+{
+    /// <inheritdoc />
+    public GradientName PlantedIn => GradientName.Dx;
+
+    /// <inheritdoc />
+    public FindingKind Planted => FindingKind.UnbiasedVariance;
+
+    /// <inheritdoc />
+    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    {
+        int N = cache.N, D = cache.D;
+        var gamma = cache.Gamma;
+        var invStd = new double[D];
+        for (int j = 0; j < D; j++) invStd[j] = 1.0 / Math.Sqrt(cache.Var[j] * N / (N - 1) + cache.Eps); // mutation: divisor N − 1
+        var xhat = new double[N * D];
+        for (int k = 0; k < N * D; k++) xhat[k] = (cache.X[k] - cache.Mean[k % D]) * invStd[k % D];
+
+        dbeta.Clear();
+        dgamma.Clear();
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < D; j++)
+            {
+                int k = i * D + j;
+                dbeta[j] += dout[k];
+                dgamma[j] += dout[k] * xhat[k];
+            }
+
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < D; j++)
+            {
+                int k = i * D + j;
+                dx[k] = gamma[j] * invStd[j] / N * (N * dout[k] - dbeta[j] - xhat[k] * dgamma[j]);
+            }
+    }
+}
