@@ -59,22 +59,49 @@ public static class ProblemShrinker
         return p;
     }
 
+    /// <summary>
+    /// Simpler values for one array at a time. An array that is already simple (small integers, or a power of ten for
+    /// eps) gets no candidates, and every candidate is simple or has fewer digits, so shrinking cannot cycle.
+    /// </summary>
     private static IEnumerable<BatchNormProblem> SimplerValues(BatchNormProblem p)
     {
-        // x: small integers (keeps spread and sign pattern), then 2 significant digits.
-        foreach (var x in new[] { SmallIntegers(p.X, p.D), Digits(p.X, 2) })
-            if (!Same(x, p.X)) yield return With(p, x: x);
-        foreach (var dout in new[] { SmallIntegers(p.Dout, p.D), Digits(p.Dout, 2) })
-            if (!Same(dout, p.Dout)) yield return With(p, dout: dout);
-        foreach (var gamma in new[] { Fill(p.D, 1.0), Fill(p.D, 2.0), Digits(p.Gamma, 1) })
-            if (!Same(gamma, p.Gamma)) yield return With(p, gamma: gamma);
-        foreach (var beta in new[] { Fill(p.D, 0.0), Digits(p.Beta, 1) })
-            if (!Same(beta, p.Beta)) yield return With(p, beta: beta);
-        foreach (double eps in new[] { 1e-5, 0.1, Math.Pow(10, Math.Round(Math.Log10(p.Eps))) })
-            if (eps != p.Eps) yield return With(p, eps: eps);
+        if (!Simple(p.X))
+            foreach (var x in new[] { Standardized(p.X, p.D), SmallIntegers(p.X, p.D), Digits(p.X, 2) })
+                if (!Same(x, p.X)) yield return With(p, x: x);
+        if (!Simple(p.Dout))
+            foreach (var dout in new[] { SmallIntegers(p.Dout, p.D), Digits(p.Dout, 2) })
+                if (!Same(dout, p.Dout)) yield return With(p, dout: dout);
+        if (!Simple(p.Gamma))
+            foreach (var gamma in new[] { Fill(p.D, 1.0), Fill(p.D, 2.0), Digits(p.Gamma, 1) })
+                if (!Same(gamma, p.Gamma)) yield return With(p, gamma: gamma);
+        if (!Simple(p.Beta))
+            foreach (var beta in new[] { Fill(p.D, 0.0), Fill(p.D, 1.0), Digits(p.Beta, 1) })
+                if (!Same(beta, p.Beta)) yield return With(p, beta: beta);
+        double powerOfTen = Math.Pow(10, Math.Round(Math.Log10(p.Eps)));
+        if (p.Eps != powerOfTen)
+            foreach (double eps in new[] { 1e-5, 0.1, powerOfTen })
+                yield return With(p, eps: eps);
     }
 
-    /// <summary>Each column mapped to integers in about −5..5, preserving order and sign pattern.</summary>
+    /// <summary>Small integers (|v| ≤ 5) are as simple as values get.</summary>
+    private static bool Simple(double[] values) => values.All(v => v == Math.Round(v) && Math.Abs(v) <= 5);
+
+    /// <summary>Each column centred and scaled to integers in −3..3: drops the offset and the scale, keeps the shape.</summary>
+    private static double[] Standardized(double[] values, int d)
+    {
+        int n = values.Length / d;
+        var result = new double[values.Length];
+        for (int j = 0; j < d; j++)
+        {
+            double mean = 0, max = 0;
+            for (int i = 0; i < n; i++) mean += values[i * d + j] / n;
+            for (int i = 0; i < n; i++) max = Math.Max(max, Math.Abs(values[i * d + j] - mean));
+            for (int i = 0; i < n; i++) result[i * d + j] = max == 0 ? 0 : Math.Round(3 * (values[i * d + j] - mean) / max);
+        }
+        return result;
+    }
+
+    /// <summary>Each column mapped to integers in −5..5 by its largest magnitude, keeping the offset's sign pattern.</summary>
     private static double[] SmallIntegers(double[] values, int d)
     {
         int n = values.Length / d;

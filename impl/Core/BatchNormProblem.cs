@@ -64,6 +64,10 @@ public sealed class BatchNormProblem
         return new BatchNormProblem(x.Length, d, Flatten(x, d, nameof(x)), gamma, beta, eps, Flatten(dout, d, nameof(dout)));
     }
 
+    /// <summary>The problem as a case file when it is small enough to read (N·D ≤ 64), else its shape and eps.</summary>
+    public override string ToString() =>
+        N * D <= 64 ? Cases.CaseWriter.ToJson("problem", "", this) : $"BatchNormProblem N = {N}, D = {D}, eps = {Eps:R}";
+
     /// <summary>Value of X at row <paramref name="i"/>, column <paramref name="j"/>.</summary>
     public double XAt(int i, int j) => X[i * D + j];
 

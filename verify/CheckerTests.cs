@@ -1,0 +1,144 @@
+using BnVerify.Checking;
+using BnVerify.Implementations;
+using BnVerify.Verify.Support;
+using Xunit;
+
+namespace BnVerify.Verify;
+
+/// <summary>
+/// The checker itself: its two oracles agree, it passes exact gradients, it flags a gradient perturbed just above its
+/// tolerance, it has no false alarms where the exact gradient is tiny or large, and oracle 2 checks large shapes.
+/// </summary>
+public sealed class CheckerTests
+{
+    [Fact]
+    public void The_two_oracles_agree_on_random_problems()
+    {
+        // ⟨v, finite-difference gradient⟩ against the dual-number ⟨dout, J·v⟩: they may differ by Σ|v|·(FD bound)
+        // plus the dual computation's own float64 rounding (the ErrorModel allowance).
+        var falsified = Properties.Run(p =>
+        {
+            var fd = FiniteDifferenceOracle.Compute(p);
+            var model = ErrorModel.For(p);
+            var random = new Random(p.N * 131 + p.D);
+            foreach (var g in Gradients.All)
+            {
+                var values = fd.ValuesOf(g);
+                var bounds = fd.BoundsOf(g);
+                var v = values.Select(_ => GradientChecker.Gaussian(random)).ToArray();
+                double viaFd = 0, bound = 0;
+                for (int k = 0; k < v.Length; k++)
+                {
+                    viaFd += v[k] * values[k];
+                    bound += Math.Abs(v[k]) * (bounds[k] + model.Allowance(g, k, ErrorModel.Float64Roundoff))
+                             + 4 * ErrorModel.Float64Roundoff * v.Length * Math.Abs(v[k] * values[k]);
+                }
+                var zx = new double[p.N * p.D];
+                var zd = new double[p.D];
+                double exact = g switch
+                {
+                    GradientName.Dx => DirectionalOracle.DirectionalDerivative(p, v, zd, zd),
+                    GradientName.Dgamma => DirectionalOracle.DirectionalDerivative(p, zx, v, zd),
+                    _ => DirectionalOracle.DirectionalDerivative(p, zx, zd, v),
+                };
+                if (!(Math.Abs(viaFd - exact) <= bound)) return false;
+            }
+            return true;
+        }, 300);
+        Assert.True(falsified is null, falsified?.Message);
+    }
+
+    [Fact]
+    public void Finite_differences_are_within_their_own_bound_of_the_closed_form()
+    {
+        // The closed form (alt-simplified) is exact up to float64 rounding, which the ErrorModel bounds.
+        var closedForm = new AltSimplified();
+        var falsified = Properties.Run(p =>
+        {
+            var fd = FiniteDifferenceOracle.Compute(p);
+            var model = ErrorModel.For(p);
+            return GradientChecker.CompareElements(closedForm.Run(p), fd, model, ErrorModel.Float64Roundoff).All(v => v.Pass);
+        }, 300);
+        Assert.True(falsified is null, falsified?.Message);
+    }
+
+    [Fact]
+    public void The_checker_passes_exact_gradients_and_flags_one_element_moved_just_past_its_bound()
+    {
+        var falsified = Properties.Run(p =>
+        {
+            var fd = FiniteDifferenceOracle.Compute(p);
+            var model = ErrorModel.For(p);
+            var random = new Random(p.N + 7 * p.D);
+            foreach (var g in Gradients.All)
+            {
+                int k = random.Next(fd.ValuesOf(g).Length);
+                double bound = fd.BoundsOf(g)[k] + model.Allowance(g, k, ErrorModel.Float64Roundoff);
+                if (bound == 0) continue; // an exactly-zero gradient (gamma = 0, dout = 0): any change is flagged, checked below
+                bool inside = GradientChecker.CompareElements(Moved(fd.Values, g, k, 0.99 * bound), fd, model, ErrorModel.Float64Roundoff).All(v => v.Pass);
+                var outside = GradientChecker.CompareElements(Moved(fd.Values, g, k, 1.01 * bound), fd, model, ErrorModel.Float64Roundoff);
+                if (!inside || outside.Single(v => v.Gradient == g).Pass || outside.Where(v => v.Gradient != g).Any(v => !v.Pass)) return false;
+                var worst = outside.Single(v => v.Gradient == g).Worst;
+                if (worst.Row * (g == GradientName.Dx ? p.D : 1) + worst.Col != k) return false;
+            }
+            return true;
+        }, 300);
+        Assert.True(falsified is null, falsified?.Message);
+    }
+
+    [Fact]
+    public void With_gamma_zero_dx_is_exactly_zero_and_a_millionth_of_invStd_dout_is_flagged()
+    {
+        // gamma = 0: L does not depend on x, the exact dx is 0, and its natural unit |gamma|·invStd·max|dout| is 0 too.
+        // A backward that forgot gamma would return about invStd·dout; a millionth of that must already be flagged.
+        var p = new BatchNormProblem(3, 1, [1, 2, 4], [0], [1], 1e-5, [1, -2, 3]);
+        var fd = FiniteDifferenceOracle.Compute(p);
+        Assert.All(fd.Values.Dx, v => Assert.Equal(0, v));
+        var model = ErrorModel.For(p);
+        double invStdDout = model.InvStd[0] * 3;
+        var moved = GradientChecker.CompareElements(Moved(fd.Values, GradientName.Dx, 1, 1e-6 * invStdDout), fd, model, ErrorModel.Float64Roundoff);
+        var dx = moved.Single(v => v.Gradient == GradientName.Dx);
+        Assert.False(dx.Pass);
+        Assert.Equal(double.PositiveInfinity, dx.Worst.Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids.Correct), MemberType = typeof(Ids))]
+    public void No_false_alarm_when_dout_is_constant_per_column_so_dx_is_zero(string id)
+    {
+        var impl = Registry.Get(id);
+        var constantDout = Properties.Problems(new GeneratorRange(ConstantDoutChance: 1));
+        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, 100, constantDout);
+        Assert.True(falsified is null, falsified?.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids.Correct), MemberType = typeof(Ids))]
+    public void No_false_alarm_on_zero_variance_columns(string id)
+    {
+        var impl = Registry.Get(id);
+        var constantColumns = Properties.Problems(new GeneratorRange(ZeroVarianceChance: 1));
+        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, 100, constantColumns);
+        Assert.True(falsified is null, falsified?.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids.All), MemberType = typeof(Ids))]
+    public void Large_shapes_are_checked_by_directional_derivatives_with_the_declared_verdict(string id)
+    {
+        var impl = Registry.Get(id);
+        var p = ProblemGenerator.Generate(new Random(42), 2048, 96, new GeneratorRange(MinEps: 1e-3));
+        var result = GradientChecker.Check(impl, p, new CheckOptions(ProbesPerGradient: 3));
+        Assert.Equal("directional derivatives", result.Oracle);
+        Assert.Equal(impl.Info.Declared == Verdict.Correct, result.Pass);
+    }
+
+    private static Gradients Moved(Gradients g, GradientName which, int k, double by)
+    {
+        var dx = (double[])g.Dx.Clone();
+        var dgamma = (double[])g.Dgamma.Clone();
+        var dbeta = (double[])g.Dbeta.Clone();
+        (which switch { GradientName.Dx => dx, GradientName.Dgamma => dgamma, _ => dbeta })[k] += by;
+        return new Gradients(g.N, g.D, dx, dgamma, dbeta);
+    }
+}
