@@ -52,7 +52,9 @@ public static class DerivationDoctor
         foreach (var line in diagnosis.Summary().Split(Environment.NewLine)) lines.Add("  " + line);
         if (!diagnosis.Of(GradientName.Dx).Clean && diagnosis.DxFit.Count > 0)
         {
-            var f = diagnosis.DxFit[0];
+            // Show the column whose coefficients are furthest from the exact ones (or whose fit leaves the most).
+            var f = diagnosis.DxFit.MaxBy(t => Math.Abs(t.Direct - 1) + Math.Abs(t.MeanPath - t.ExactMeanPath) / Math.Max(Math.Abs(t.ExactMeanPath), 1e-300)
+                                               + Math.Abs(t.VariancePath - t.ExactVariancePath) / Math.Max(Math.Abs(t.ExactVariancePath), 1e-300) + t.Residual)!;
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"  dx fit (case {f.Case}, column {f.Column}, in units of gamma·invStd): direct {f.Direct:G6} (exact 1), " +
                 $"mean path {f.MeanPath:G6} (exact {f.ExactMeanPath:G6}), variance path {f.VariancePath:G6} (exact {f.ExactVariancePath:G6}), residual {f.Residual:G3}"));
@@ -413,7 +415,14 @@ public static class DerivationDoctor
             }
             _invStdRatio = (caseIndex, j) => _columns.First(c => c.Case == caseIndex && c.J == j).Alpha;
             _invStdKind = kind;
-            _invStdWords = words;
+            _invStdWords = kind switch
+            {
+                FindingKind.EpsMismatch => "eps is not the forward's",
+                FindingKind.UnbiasedVariance => "unbiased variance, divisor N − 1",
+                FindingKind.EpsOutsideSqrt => "eps outside the sqrt",
+                FindingKind.VarianceCancellation => "variance cancelled in low precision",
+                _ => "invStd differs from the forward's",
+            };
             add(kind, DxTerm.All, words);
         }
 
@@ -491,7 +500,7 @@ public static class DerivationDoctor
             else if (_probe!.CrossColumnOf(g))
                 Add(FindingKind.WrongAxis, $"a reduction over the wrong axis: {name} of one column changes with another column's dout.");
             else if (_invStdRatio is { } ratio && Predicts((d, ci, j) => ratio(ci, j) * Exact(d, j)))
-                Add(_invStdKind, $"{name} is off by the same factor as dx's invStd (xhat is recomputed with it): {_invStdWords}");
+                Add(_invStdKind, $"{name} is off by the same factor r as dx's invStd: it sums dout·xhat with xhat recomputed from that invStd ({_invStdWords}).");
             else
             {
                 string? factor = null;
