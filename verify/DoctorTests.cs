@@ -1,0 +1,194 @@
+using BnVerify.Checking;
+using BnVerify.Doctor;
+using BnVerify.Verify.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BnVerify.Verify;
+
+/// <summary>
+/// The derivation doctor (issue 6): each documented flawed version gets the diagnosis that matches what is actually
+/// wrong with it, correct implementations get "no flaw found", the diagnosis comes from the measured error only,
+/// and the step study tells a formula error from finite-difference truncation and rounding.
+/// </summary>
+public sealed class DoctorTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Seed002_alt_variance_coefficient_uses_sum_of_dout()
+    {
+        var d = Diagnose("seed002-alt");
+        Assert.True(d.Names(FindingKind.VarianceCoefficientUsesSumG, GradientName.Dx), d.Summary());
+        Assert.Single(d.Of(GradientName.Dx).Findings);
+        Assert.Contains("uses Σdout where Σ(dout·xhat) belongs", d.Of(GradientName.Dx).Sentence);
+        Assert.True(d.Of(GradientName.Dgamma).Clean && d.Of(GradientName.Dbeta).Clean, d.Summary());
+        // The fitted coefficients say the same: direct and mean path exact, variance path = −mean(g).
+        Assert.All(d.DxFit, f =>
+        {
+            Assert.Equal(1, f.Direct, 9);
+            Assert.Equal(f.ExactMeanPath, f.MeanPath, 9);
+            Assert.Equal(f.ExactMeanPath, f.VariancePath, 9);
+            Assert.True(f.Residual < 1e-9);
+        });
+    }
+
+    [Fact]
+    public void Seed000_snippet_eps_is_not_the_forwards()
+    {
+        var d = Diagnose("seed000-snippet");
+        Assert.True(d.Names(FindingKind.EpsMismatch, GradientName.Dx), d.Summary());
+        Assert.Contains("eps is not the forward's", d.Of(GradientName.Dx).Sentence);
+        Assert.Contains("eps = 1E-08", d.Of(GradientName.Dx).Sentence); // the eps it behaves as if using is measured
+        Assert.True(d.Of(GradientName.Dgamma).Clean && d.Of(GradientName.Dbeta).Clean, d.Summary());
+    }
+
+    [Fact]
+    public void Seed001_chain_rule_drops_cross_sample_terms_and_scales_the_direct_term()
+    {
+        var d = Diagnose("seed001-chain-rule");
+        Assert.True(d.Names(FindingKind.CrossSampleTermsMissing, GradientName.Dx), d.Summary());
+        Assert.Contains("(1 − 1/N)", d.Of(GradientName.Dx).Sentence);
+        Assert.Contains("Jacobian was treated as diagonal", d.Of(GradientName.Dx).Sentence);
+        // In the span of the three terms: direct 1 − 1/N, mean and variance paths 0.
+        Assert.All(d.DxFit, f =>
+        {
+            Assert.Equal(1 - 1.0 / f.N, f.Direct, 9);
+            Assert.Equal(0, f.MeanPath, 9);
+            Assert.Equal(0, f.VariancePath, 9);
+        });
+        Assert.True(d.Of(GradientName.Dgamma).Clean && d.Of(GradientName.Dbeta).Clean, d.Summary());
+    }
+
+    [Fact]
+    public void Seed003_derivation_is_not_of_this_form_and_drops_cross_sample_terms()
+    {
+        var d = Diagnose("seed003-derivation");
+        Assert.True(d.Names(FindingKind.NotOfThisForm, GradientName.Dx), d.Summary());
+        Assert.True(d.Names(FindingKind.CrossSampleTermsMissing, GradientName.Dx), d.Summary());
+        Assert.Contains("per-element factor is wrong", d.Of(GradientName.Dx).Sentence);
+        Assert.Contains(d.DxFit, f => f.Residual > 1e-3);
+        Assert.True(d.Of(GradientName.Dgamma).Clean && d.Of(GradientName.Dbeta).Clean, d.Summary());
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids.Correct), MemberType = typeof(Ids))]
+    public void Correct_implementation_has_no_flaw(string id)
+    {
+        foreach (int seed in new[] { DerivationDoctor.DefaultSeed, 1, 2 })
+        {
+            var d = DerivationDoctor.Diagnose(Registry.Get(id), seed);
+            Assert.False(d.FlawFound, $"{id}, seed {seed}: {d.Summary()}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids.Flawed), MemberType = typeof(Ids))]
+    public void Every_flawed_implementation_gets_a_diagnosis(string id)
+    {
+        var impl = Registry.Get(id);
+        string text = DerivationDoctor.Describe(impl);
+        output.WriteLine(text);
+        var d = DerivationDoctor.Diagnose(impl);
+        Assert.True(d.FlawFound, $"{id} is declared flawed but the doctor found nothing");
+        Assert.DoesNotContain("NoFlawFound", d.KindsText());
+    }
+
+    [Theory]
+    [InlineData("seed002-alt", FindingKind.VarianceCoefficientUsesSumG)]
+    [InlineData("seed000-snippet", FindingKind.EpsMismatch)]
+    [InlineData("seed001-chain-rule", FindingKind.CrossSampleTermsMissing)]
+    [InlineData("seed003-derivation", FindingKind.NotOfThisForm)]
+    public void Diagnosis_is_stable_across_seeds(string id, FindingKind kind)
+    {
+        for (int seed = 1; seed <= 5; seed++)
+            Assert.True(DerivationDoctor.Diagnose(Registry.Get(id), seed).Names(kind, GradientName.Dx), $"{id}, seed {seed}");
+    }
+
+    [Fact]
+    public void Diagnosis_never_reads_the_declared_verdict_or_reason()
+    {
+        // The same code under a false declaration gets the same diagnosis; a correct one declared flawed gets none.
+        var liar = new Relabelled(Registry.Get("seed002-alt"), BackwardInfo.Correct("liar", "test", Family.Reference));
+        var honest = DerivationDoctor.Diagnose(Registry.Get("seed002-alt"));
+        var relabelled = DerivationDoctor.Diagnose(liar);
+        Assert.Equal(honest.KindsText(), relabelled.KindsText());
+        Assert.Equal(honest.Summary(), relabelled.Summary());
+
+        var slandered = new Relabelled(Registry.Get("alt-simplified"),
+            BackwardInfo.Flawed("slandered", "test", "the mean-path term is missing", Family.Mutant));
+        Assert.False(DerivationDoctor.Diagnose(slandered).FlawFound);
+    }
+
+    [Fact]
+    public void Failing_check_is_explained_with_the_diagnosis_and_a_step_study()
+    {
+        var impl = Registry.Get("seed002-alt");
+        var failing = MutationScore.ProblemSet().Select(p => GradientChecker.Check(impl, p)).First(r => !r.Pass);
+        string message = DerivationDoctor.ExplainFailure(failing);
+        output.WriteLine(message);
+        Assert.Contains("uses Σdout where Σ(dout·xhat) belongs", message);
+        Assert.Contains("(formula)", message);
+        Assert.Equal("pass", DerivationDoctor.ExplainFailure(GradientChecker.Check(Registry.Get("alt-simplified"), failing.Problem)));
+    }
+
+    [Fact]
+    public void Step_study_calls_a_planted_formula_error_formula()
+    {
+        var p = DoctorProblems.Make(1, 0);
+        foreach (var id in new[] { "seed002-alt", "seed000-snippet", "seed001-chain-rule", "seed003-derivation" })
+        {
+            var study = StepStudy.Measure(Registry.Get(id), p, GradientName.Dx, 3);
+            output.WriteLine($"{id}: {study.Sentence}");
+            Assert.Equal(MismatchSource.Formula, study.Source);
+        }
+        var dbeta = StepStudy.Measure(Registry.Get("mutant-dbeta-scaled"), p, GradientName.Dbeta, 0);
+        Assert.Equal(MismatchSource.Formula, dbeta.Source);
+    }
+
+    [Fact]
+    public void Step_study_calls_a_correct_gradients_noise_truncation_or_rounding()
+    {
+        var p = DoctorProblems.Make(1, 0);
+        var impl = Registry.Get("alt-simplified");
+        var model = ErrorModel.For(p);
+        for (int index = 0; index < 4; index++)
+        {
+            double spread = 1 / model.InvStd[index % p.D];
+            // A large step: the Taylor remainder dominates and falls ~16× over two halvings.
+            var large = StepStudy.Measure(impl, p, GradientName.Dx, index, 0.2 * spread);
+            // A tiny step: rounding in L, ~u·|L|/h, dominates and grows as h shrinks.
+            var tiny = StepStudy.Measure(impl, p, GradientName.Dx, index, 1e-8 * spread);
+            output.WriteLine(large.Sentence);
+            output.WriteLine(tiny.Sentence);
+            Assert.Equal(MismatchSource.Truncation, large.Source);
+            Assert.Equal(MismatchSource.Rounding, tiny.Source);
+            Assert.True(Math.Abs(large.Mismatch[2]) < Math.Abs(large.Mismatch[0]) / 8);
+        }
+        // At the oracle's own step the correct gradient's mismatch is noise, never "formula".
+        Assert.NotEqual(MismatchSource.Formula, StepStudy.Measure(impl, p, GradientName.Dx, 3).Source);
+    }
+
+    [Theory]
+    [InlineData(new[] { 0.1, 0.1, 0.1 }, MismatchSource.Formula)]
+    [InlineData(new[] { -0.1, -0.11, -0.1 }, MismatchSource.Formula)]
+    [InlineData(new[] { 1.6e-6, 4e-7, 1e-7 }, MismatchSource.Truncation)]
+    [InlineData(new[] { 1e-10, -2e-10, 4e-10 }, MismatchSource.Rounding)]
+    [InlineData(new[] { 1e-10, 3e-11, -2e-10 }, MismatchSource.Rounding)]
+    public void Step_study_rule(double[] mismatch, MismatchSource expected) => Assert.Equal(expected, StepStudy.Classify(mismatch));
+
+    private Diagnosis Diagnose(string id)
+    {
+        var d = DerivationDoctor.Diagnose(Registry.Get(id));
+        output.WriteLine(DerivationDoctor.Describe(Registry.Get(id)));
+        return d;
+    }
+
+    /// <summary>An implementation under another declaration (not in the registry: it lives in the test assembly).</summary>
+    private sealed class Relabelled(IBatchNormBackward inner, BackwardInfo info) : IBatchNormBackward
+    {
+        public BackwardInfo Info => info;
+        public Type ElementType => inner.ElementType;
+        public double UnitRoundoff => inner.UnitRoundoff;
+        public BatchNormProblem InItsPrecision(BatchNormProblem problem) => inner.InItsPrecision(problem);
+        public Gradients Run(BatchNormProblem problem) => inner.Run(problem);
+    }
+}
