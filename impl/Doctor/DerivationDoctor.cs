@@ -42,8 +42,9 @@ public static class DerivationDoctor
     }
 
     /// <summary>
-    /// The text the command line prints for <paramref name="impl"/> in <c>check</c>: the diagnosis in words and,
-    /// when dx is flawed, the fitted coefficients of one column.
+    /// The text the command line prints for <paramref name="impl"/> in <c>check</c>: the diagnosis in words, when dx is
+    /// flawed the fitted coefficients of its most deviating column, and when anything is flawed a step study of the worst
+    /// element (formula error, or finite-difference truncation or rounding).
     /// </summary>
     public static string Describe(IBatchNormBackward impl, int seed = DefaultSeed)
     {
@@ -58,6 +59,16 @@ public static class DerivationDoctor
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"  dx fit (case {f.Case}, column {f.Column}, in units of gamma·invStd): direct {f.Direct:G6} (exact 1), " +
                 $"mean path {f.MeanPath:G6} (exact {f.ExactMeanPath:G6}), variance path {f.VariancePath:G6} (exact {f.ExactVariancePath:G6}), residual {f.Residual:G3}"));
+        }
+        if (diagnosis.FlawFound)
+        {
+            // Is the mismatch the formula's? Re-measure the worst element of the first flawed gradient on case 0 at h, h/2, h/4.
+            var problem = impl.InItsPrecision(DoctorProblems.Make(seed, 0));
+            var gradient = diagnosis.Gradients.First(g => !g.Clean).Gradient;
+            var actual = impl.Run(problem).Of(gradient);
+            var exact = new AltSimplified().Run(problem).Of(gradient);
+            int worst = Enumerable.Range(0, actual.Length).MaxBy(k => double.IsFinite(actual[k]) ? Math.Abs(actual[k] - exact[k]) : double.MaxValue);
+            lines.Add("  " + StepStudy.Measure(impl, problem, gradient, worst).Sentence);
         }
         return string.Join(Environment.NewLine, lines);
     }
