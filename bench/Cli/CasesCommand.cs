@@ -1,0 +1,5 @@
+namespace BnVerify.Bench.Cli;
+internal static class CasesCommand
+{
+    public static System.CommandLine.Command Create(CliContext context) => new("cases");
+}
