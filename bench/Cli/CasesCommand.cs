@@ -25,7 +25,8 @@ internal static class CasesCommand
         var paths = new Argument<string[]>("PATH")
         {
             Description = "A bnverify-case/1 file, or a folder: every *.json in it (format: golden/FORMAT.md)",
-            Arity = ArgumentArity.OneOrMore,
+            // ZeroOrMore plus the validator below, so that a missing PATH gets bnverify's own message.
+            Arity = ArgumentArity.ZeroOrMore,
         };
         var json = new Option<string>("--json")
         {
@@ -38,6 +39,11 @@ internal static class CasesCommand
         {
             paths, json, emit, impl,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(paths) is not { Length: > 0 })
+                result.AddError("cases: PATH is missing: name at least one case file or folder");
+        });
         command.SetAction(parseResult => Run(context,
             parseResult.GetValue(paths) ?? [],
             parseResult.GetValue(json),
