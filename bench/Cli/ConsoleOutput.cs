@@ -97,9 +97,11 @@ internal sealed class PlainOutput(TextWriter stdout) : ConsoleOutput
 internal sealed class RichOutput : ConsoleOutput
 {
     private readonly IAnsiConsole console;
+    private readonly TextWriter stdout;
 
     public RichOutput(TextWriter stdout)
     {
+        this.stdout = stdout;
         console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.Detect,
@@ -111,7 +113,9 @@ internal sealed class RichOutput : ConsoleOutput
 
     public override bool IsRich => true;
 
-    public override void Line(string text = "") => console.WriteLine(text);
+    // Straight to the writer, not through Spectre, which would break long lines at the terminal width: a printed case
+    // file must stay valid JSON when copied from the terminal.
+    public override void Line(string text = "") => stdout.WriteLine(text);
 
     public override void Table(IReadOnlyList<Column> columns, IEnumerable<IReadOnlyList<string>> rows)
     {
