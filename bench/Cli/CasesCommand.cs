@@ -232,7 +232,12 @@ internal static class CasesCommand
     private static byte[] ResultsJson(IReadOnlyList<CaseFile> cases, IReadOnlyList<IBatchNormBackward> impls, Cell[,] cells, Verdict[] found, bool ok, bool emitGradients)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Indented = true,
+            // A file, not HTML: keep '·' and 'μ' in the failure summaries readable. Quotes and control characters are still escaped.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
         {
             w.WriteStartObject();
             w.WriteString("format", ResultsFormat);

@@ -53,7 +53,7 @@ internal abstract class ConsoleOutput
     /// </summary>
     public abstract void RunWithProgress(string label, int total, Action<Action> work);
 
-    /// <summary>A number in a table: "0", "1.23e-16", "inf", "NaN", or "-" when there is none.</summary>
+    /// <summary>A number in a table (three significant digits): "0", "1.23e-16", "inf", "NaN", or "-" when there is none.</summary>
     public static string Number(double? value) => value switch
     {
         null => "-",
@@ -61,7 +61,7 @@ internal abstract class ConsoleOutput
         double v when double.IsNaN(v) => "NaN",
         double v when double.IsPositiveInfinity(v) => "inf",
         double v when double.IsNegativeInfinity(v) => "-inf",
-        double v => v.ToString("0.##e+00", CultureInfo.InvariantCulture),
+        double v => v.ToString("0.00e+00", CultureInfo.InvariantCulture),
     };
 }
 

@@ -21,8 +21,13 @@ internal static class ListCommand
                 i.Info.Id, i.Info.DeclaredText, i.ElementType == typeof(float) ? "f32" : "f64",
                 i.Info.Family.ToString().ToLowerInvariant(), i.Info.Source,
             ]));
-        foreach (var flawed in Registry.All.Where(i => i.Info.Declared == Verdict.Flawed))
-            context.Output.Line($"{flawed.Info.Id}: {flawed.Info.FlawReason}");
+        var flawed = Registry.All.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
+        if (flawed.Count > 0)
+        {
+            context.Output.Line();
+            context.Output.Line("declared flaws:");
+            foreach (var impl in flawed) context.Output.Line($"  {impl.Info.Id}: {impl.Info.FlawReason}");
+        }
         return Cli.ExitOk;
     }
 }
