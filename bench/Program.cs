@@ -1,22 +1,4 @@
-using BnVerify;
-using BnVerify.Cases;
-using BnVerify.Checking;
+using BnVerify.Bench.Cli;
 
-// Skeleton: the commands arrive in their own issues.
-foreach (var impl in Registry.All)
-{
-    Console.WriteLine($"{impl.Info.Id,-22} {impl.Info.DeclaredText,-8} {impl.Info.Source}");
-}
-if (args.Length > 0)
-{
-    foreach (var file in CaseFile.Expand(args[0]))
-    {
-        var c = CaseFile.Load(file);
-        foreach (var impl in Registry.All)
-        {
-            var golden = GradientChecker.CheckAgainst(impl, c.Problem, c.Expected!, "golden");
-            var fd = GradientChecker.Check(impl, c.Problem);
-            Console.WriteLine($"{c.Name,-28} {impl.Info.Id,-20} golden={golden.Pass} dx={golden.MaxError(GradientName.Dx):G3} fd={fd.Pass} fdErr={fd.MaxError(GradientName.Dx):G3} {(fd.Pass ? "" : fd.Summary())}");
-        }
-    }
-}
+// bnverify: the benchmarks (no command), list, check and cases. Everything is in Cli/; this only connects the process.
+return Cli.Run(args, Console.Out, Console.Error);

@@ -1,6 +1,7 @@
 using BnVerify.Checking;
 using BnVerify.Implementations;
 using BnVerify.Verify.Support;
+using FsCheck.Xunit;
 using Xunit;
 
 namespace BnVerify.Verify;
@@ -11,79 +12,69 @@ namespace BnVerify.Verify;
 /// </summary>
 public sealed class CheckerTests
 {
-    [Fact]
-    public void The_two_oracles_agree_on_random_problems()
+    /// <summary>FsCheck.Xunit settings of the properties below: 300 problems from a fixed replay seed.</summary>
+    private const string Replay = "20261201,11400714819323198485";
+
+    [Property(Arbitrary = [typeof(ProblemArbitrary)], MaxTest = 300, Replay = Replay)]
+    public bool The_two_oracles_agree_on_random_problems(BatchNormProblem p)
     {
         // ⟨v, finite-difference gradient⟩ against the dual-number ⟨dout, J·v⟩: they may differ by Σ|v|·(FD bound)
         // plus the dual computation's own float64 rounding (the ErrorModel allowance).
-        var falsified = Properties.Run(p =>
+        var fd = FiniteDifferenceOracle.Compute(p);
+        var model = ErrorModel.For(p);
+        var random = new Random(p.N * 131 + p.D);
+        foreach (var g in Gradients.All)
         {
-            var fd = FiniteDifferenceOracle.Compute(p);
-            var model = ErrorModel.For(p);
-            var random = new Random(p.N * 131 + p.D);
-            foreach (var g in Gradients.All)
+            var values = fd.ValuesOf(g);
+            var bounds = fd.BoundsOf(g);
+            var v = values.Select(_ => GradientChecker.Gaussian(random)).ToArray();
+            double viaFd = 0, bound = 0;
+            for (int k = 0; k < v.Length; k++)
             {
-                var values = fd.ValuesOf(g);
-                var bounds = fd.BoundsOf(g);
-                var v = values.Select(_ => GradientChecker.Gaussian(random)).ToArray();
-                double viaFd = 0, bound = 0;
-                for (int k = 0; k < v.Length; k++)
-                {
-                    viaFd += v[k] * values[k];
-                    bound += Math.Abs(v[k]) * (bounds[k] + model.Allowance(g, k, ErrorModel.Float64Roundoff))
-                             + 4 * ErrorModel.Float64Roundoff * v.Length * Math.Abs(v[k] * values[k]);
-                }
-                var zx = new double[p.N * p.D];
-                var zd = new double[p.D];
-                double exact = g switch
-                {
-                    GradientName.Dx => DirectionalOracle.DirectionalDerivative(p, v, zd, zd),
-                    GradientName.Dgamma => DirectionalOracle.DirectionalDerivative(p, zx, v, zd),
-                    _ => DirectionalOracle.DirectionalDerivative(p, zx, zd, v),
-                };
-                if (!(Math.Abs(viaFd - exact) <= bound)) return false;
+                viaFd += v[k] * values[k];
+                bound += Math.Abs(v[k]) * (bounds[k] + model.Allowance(g, k, ErrorModel.Float64Roundoff))
+                         + 4 * ErrorModel.Float64Roundoff * v.Length * Math.Abs(v[k] * values[k]);
             }
-            return true;
-        }, 300);
-        Assert.True(falsified is null, falsified?.Message);
+            var zx = new double[p.N * p.D];
+            var zd = new double[p.D];
+            double exact = g switch
+            {
+                GradientName.Dx => DirectionalOracle.DirectionalDerivative(p, v, zd, zd),
+                GradientName.Dgamma => DirectionalOracle.DirectionalDerivative(p, zx, v, zd),
+                _ => DirectionalOracle.DirectionalDerivative(p, zx, zd, v),
+            };
+            if (!(Math.Abs(viaFd - exact) <= bound)) return false;
+        }
+        return true;
     }
 
-    [Fact]
-    public void Finite_differences_are_within_their_own_bound_of_the_closed_form()
+    [Property(Arbitrary = [typeof(ProblemArbitrary)], MaxTest = 300, Replay = Replay)]
+    public bool Finite_differences_are_within_their_own_bound_of_the_closed_form(BatchNormProblem p)
     {
         // The closed form (alt-simplified) is exact up to float64 rounding, which the ErrorModel bounds.
-        var closedForm = new AltSimplified();
-        var falsified = Properties.Run(p =>
-        {
-            var fd = FiniteDifferenceOracle.Compute(p);
-            var model = ErrorModel.For(p);
-            return GradientChecker.CompareElements(closedForm.Run(p), fd, model, ErrorModel.Float64Roundoff).All(v => v.Pass);
-        }, 300);
-        Assert.True(falsified is null, falsified?.Message);
+        var fd = FiniteDifferenceOracle.Compute(p);
+        var model = ErrorModel.For(p);
+        return GradientChecker.CompareElements(new AltSimplified().Run(p), fd, model, ErrorModel.Float64Roundoff).All(v => v.Pass);
     }
 
-    [Fact]
-    public void The_checker_passes_exact_gradients_and_flags_one_element_moved_just_past_its_bound()
+    [Property(Arbitrary = [typeof(ProblemArbitrary)], MaxTest = 300, Replay = Replay)]
+    public bool The_checker_passes_exact_gradients_and_flags_one_element_moved_just_past_its_bound(BatchNormProblem p)
     {
-        var falsified = Properties.Run(p =>
+        var fd = FiniteDifferenceOracle.Compute(p);
+        var model = ErrorModel.For(p);
+        var random = new Random(p.N + 7 * p.D);
+        foreach (var g in Gradients.All)
         {
-            var fd = FiniteDifferenceOracle.Compute(p);
-            var model = ErrorModel.For(p);
-            var random = new Random(p.N + 7 * p.D);
-            foreach (var g in Gradients.All)
-            {
-                int k = random.Next(fd.ValuesOf(g).Length);
-                double bound = fd.BoundsOf(g)[k] + model.Allowance(g, k, ErrorModel.Float64Roundoff);
-                if (bound == 0) continue; // an exactly-zero gradient (gamma = 0, dout = 0): any change is flagged, checked below
-                bool inside = GradientChecker.CompareElements(Moved(fd.Values, g, k, 0.99 * bound), fd, model, ErrorModel.Float64Roundoff).All(v => v.Pass);
-                var outside = GradientChecker.CompareElements(Moved(fd.Values, g, k, 1.01 * bound), fd, model, ErrorModel.Float64Roundoff);
-                if (!inside || outside.Single(v => v.Gradient == g).Pass || outside.Where(v => v.Gradient != g).Any(v => !v.Pass)) return false;
-                var worst = outside.Single(v => v.Gradient == g).Worst;
-                if (worst.Row * (g == GradientName.Dx ? p.D : 1) + worst.Col != k) return false;
-            }
-            return true;
-        }, 300);
-        Assert.True(falsified is null, falsified?.Message);
+            int k = random.Next(fd.ValuesOf(g).Length);
+            double bound = fd.BoundsOf(g)[k] + model.Allowance(g, k, ErrorModel.Float64Roundoff);
+            if (bound == 0) continue; // an exactly-zero gradient (gamma = 0, dout = 0): any change is flagged, checked below
+            bool inside = GradientChecker.CompareElements(Moved(fd.Values, g, k, 0.99 * bound), fd, model, ErrorModel.Float64Roundoff).All(v => v.Pass);
+            var outside = GradientChecker.CompareElements(Moved(fd.Values, g, k, 1.01 * bound), fd, model, ErrorModel.Float64Roundoff);
+            if (!inside || outside.Single(v => v.Gradient == g).Pass || outside.Where(v => v.Gradient != g).Any(v => !v.Pass)) return false;
+            var worst = outside.Single(v => v.Gradient == g).Worst;
+            if (worst.Row * (g == GradientName.Dx ? p.D : 1) + worst.Col != k) return false;
+        }
+        return true;
     }
 
     [Fact]

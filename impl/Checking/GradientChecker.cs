@@ -92,17 +92,35 @@ public static class GradientChecker
     public static CheckResult Check(IBatchNormBackward impl, BatchNormProblem problem, CheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(impl);
+        return CheckAll([impl], problem, options)[0];
+    }
+
+    /// <summary>
+    /// Checks several implementations on one problem, computing each oracle once per precision (the oracles cost far
+    /// more than a backward), in the order given.
+    /// </summary>
+    public static IReadOnlyList<CheckResult> CheckAll(IReadOnlyList<IBatchNormBackward> implementations, BatchNormProblem problem, CheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(implementations);
         ArgumentNullException.ThrowIfNull(problem);
         options ??= CheckOptions.Default;
-        var seen = impl.InItsPrecision(problem);
-        var actual = impl.Run(seen);
-        var model = ErrorModel.For(seen);
-        bool useFd = options.FiniteDifferences ?? (long)seen.N * seen.N * seen.D <= CheckOptions.FiniteDifferenceBudget;
-
-        var verdicts = useFd ? CompareElements(actual, FiniteDifferenceOracle.Compute(seen), model, impl.UnitRoundoff) : [];
-        var probes = Probe(seen, actual, model, impl.UnitRoundoff, options);
-        string oracle = useFd ? "finite differences" : "directional derivatives";
-        return new CheckResult(impl.Info.Id, seen, actual, oracle, verdicts, probes);
+        var references = new Dictionary<Type, (BatchNormProblem Seen, ErrorModel Model, Reference? Fd)>();
+        var results = new List<CheckResult>(implementations.Count);
+        foreach (var impl in implementations)
+        {
+            if (!references.TryGetValue(impl.ElementType, out var r))
+            {
+                var seen = impl.InItsPrecision(problem);
+                bool useFd = options.FiniteDifferences ?? (long)seen.N * seen.N * seen.D <= CheckOptions.FiniteDifferenceBudget;
+                r = (seen, ErrorModel.For(seen), useFd ? FiniteDifferenceOracle.Compute(seen) : null);
+                references[impl.ElementType] = r;
+            }
+            var actual = impl.Run(r.Seen);
+            var verdicts = r.Fd is null ? [] : CompareElements(actual, r.Fd, r.Model, impl.UnitRoundoff);
+            var probes = Probe(r.Seen, actual, r.Model, impl.UnitRoundoff, options);
+            results.Add(new CheckResult(impl.Info.Id, r.Seen, actual, r.Fd is null ? "directional derivatives" : "finite differences", verdicts, probes));
+        }
+        return results;
     }
 
     /// <summary>Checks <paramref name="impl"/> on <paramref name="problem"/> against stored reference values (for example a golden case's expected gradients).</summary>

@@ -63,3 +63,10 @@ public static class Properties
 
 /// <summary>A property failed: the shrunk counterexample and FsCheck's message (with the replay seed).</summary>
 public sealed record Falsified(BatchNormProblem Counterexample, string Message);
+
+/// <summary>The arbitrary FsCheck.Xunit's <c>[Property(Arbitrary = …)]</c> uses for <see cref="BatchNormProblem"/> parameters.</summary>
+public static class ProblemArbitrary
+{
+    /// <summary>Problems from the default range, with the library's shrinker.</summary>
+    public static Arbitrary<BatchNormProblem> Problems() => Properties.Problems();
+}

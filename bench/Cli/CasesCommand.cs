@@ -1,0 +1,317 @@
+using System.CommandLine;
+using System.Text.Json;
+using BnVerify.Cases;
+using BnVerify.Checking;
+
+namespace BnVerify.Bench.Cli;
+
+/// <summary>
+/// <c>bnverify cases PATH ...</c>: every selected implementation against <c>bnverify-case/1</c> files (stored expected
+/// values, or the numerical oracle when a case has none); an implementation × case table, declared against found
+/// verdicts, and optionally a <c>bnverify-results/1</c> file. Every input is read and validated before any check
+/// runs, and the results file is written to a temporary file in the same folder and then renamed, so on bad input
+/// (exit 2) nothing is written at all.
+/// </summary>
+internal static class CasesCommand
+{
+    /// <summary>The results-file format tag.</summary>
+    public const string ResultsFormat = "bnverify-results/1";
+
+    /// <summary>The oracle name reported for a case's stored expected values.</summary>
+    public const string StoredOracle = "stored expected values";
+
+    public static Command Create(CliContext context)
+    {
+        var paths = new Argument<string[]>("PATH")
+        {
+            Description = "A bnverify-case/1 file, or a folder: every *.json in it (format: golden/FORMAT.md)",
+            // ZeroOrMore plus the validator below, so that a missing PATH gets bnverify's own message.
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var json = new Option<string>("--json")
+        {
+            Description = "Write the bnverify-results/1 results to FILE (replaced atomically; nothing is written on bad input)",
+            HelpName = "FILE",
+        };
+        var emit = new Option<bool>("--emit-gradients") { Description = "Include each implementation's gradients in the results file" };
+        var impl = CliOptions.Impl("Check only this implementation (repeatable or comma-separated); default: all");
+        var command = new Command("cases", "Check implementations against case files: stored expected values, or the numerical oracle when a case has none")
+        {
+            paths, json, emit, impl,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(paths) is not { Length: > 0 })
+                result.AddError("cases: PATH is missing: name at least one case file or folder");
+        });
+        command.SetAction(parseResult => Run(context,
+            parseResult.GetValue(paths) ?? [],
+            parseResult.GetValue(json),
+            parseResult.GetValue(emit),
+            CliOptions.Selected(parseResult.GetValue(impl))));
+        return command;
+    }
+
+    /// <summary>One implementation on one case.</summary>
+    private sealed record Cell(CaseFile Case, CheckResult Result);
+
+    private static int Run(CliContext context, string[] paths, string? jsonPath, bool emitGradients, IReadOnlyList<IBatchNormBackward> impls)
+    {
+        // 1. Every input first: the output path, then every case file. Any problem is exit 2 before any work or output.
+        string? jsonTarget = jsonPath is null ? null : CheckOutputPath(jsonPath);
+        var cases = LoadAll(paths);
+
+        // 2. The checks.
+        var output = context.Output;
+        var cells = new Cell[impls.Count, cases.Count];
+        output.RunWithProgress("checking cases", impls.Count * cases.Count, tick =>
+        {
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+            Parallel.For(0, impls.Count * cases.Count, parallel, k =>
+            {
+                int i = k / cases.Count, c = k % cases.Count;
+                var file = cases[c];
+                var result = file.Expected is { } expected
+                    ? GradientChecker.CheckAgainst(impls[i], file.Problem, expected, StoredOracle)
+                    : GradientChecker.Check(impls[i], file.Problem);
+                cells[i, c] = new Cell(file, result);
+                tick();
+            });
+        });
+        var found = Enumerable.Range(0, impls.Count)
+            .Select(i => Enumerable.Range(0, cases.Count).All(c => cells[i, c].Result.Pass) ? Verdict.Correct : Verdict.Flawed)
+            .ToArray();
+        bool ok = Enumerable.Range(0, impls.Count).All(i => found[i] == impls[i].Info.Declared);
+
+        // 3. The results file, before the report, so a failure to write it is reported as the last line.
+        if (jsonTarget is not null) WriteAtomically(jsonTarget, ResultsJson(cases, impls, cells, found, ok, emitGradients));
+
+        // 4. The report: implementation × case, then declared against found.
+        output.Line($"cases: {cases.Count} case(s) from {string.Join(", ", paths)}; {impls.Count} implementation(s)");
+        output.Table(
+            [new("case"), new("N x D", Align.Right), new("oracle"), .. impls.Select(i => new Column(i.Info.Id))],
+            Enumerable.Range(0, cases.Count).Select(c => (IReadOnlyList<string>)
+            [
+                cases[c].Name, $"{cases[c].Problem.N}x{cases[c].Problem.D}", cases[c].Expected is null ? "numerical" : "stored",
+                .. Enumerable.Range(0, impls.Count).Select(i => cells[i, c].Result.Pass ? "pass" : "FAIL"),
+            ]));
+        output.Line();
+        output.Table(
+            [
+                new("id"), new("declared"), new("found"), new("failed", Align.Right),
+                new("worst dx", Align.Right), new("worst dgamma", Align.Right), new("worst dbeta", Align.Right), new("match"),
+            ],
+            Enumerable.Range(0, impls.Count).Select(i => (IReadOnlyList<string>)
+            [
+                impls[i].Info.Id, impls[i].Info.DeclaredText, CheckCommand.VerdictText(found[i]),
+                $"{Enumerable.Range(0, cases.Count).Count(c => !cells[i, c].Result.Pass)}/{cases.Count}",
+                .. Gradients.All.Select(g => ConsoleOutput.Number(Worst(Enumerable.Range(0, cases.Count).Select(c => cells[i, c].Result), g))),
+                found[i] == impls[i].Info.Declared ? "ok" : "MISMATCH",
+            ]));
+        output.Line("errors are the largest over the cases, in each gradient's natural unit (see ErrorModel)");
+        foreach (int i in Enumerable.Range(0, impls.Count).Where(i => found[i] != impls[i].Info.Declared))
+        {
+            var failing = Enumerable.Range(0, cases.Count).Select(c => cells[i, c]).FirstOrDefault(x => !x.Result.Pass);
+            output.Line(failing is null
+                ? $"MISMATCH {impls[i].Info.Id}: declared flawed, but passes every case"
+                : $"MISMATCH {impls[i].Info.Id}: declared correct, but fails {failing.Case.Name}: {failing.Result.Summary()}");
+        }
+        if (jsonTarget is not null) output.Line($"results: {jsonTarget}");
+        output.Line(ok ? "ok: every found verdict equals the declared one" : "MISMATCH: some found verdict differs from the declared one");
+        return ok ? Cli.ExitOk : Cli.ExitMismatch;
+    }
+
+    /// <summary>Expands and loads every path; the first problem is a <see cref="BadInputException"/>.</summary>
+    internal static IReadOnlyList<CaseFile> LoadAll(IEnumerable<string> paths)
+    {
+        var cases = new List<CaseFile>();
+        var byName = new Dictionary<string, CaseFile>(StringComparer.Ordinal);
+        var seenFiles = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            try
+            {
+                foreach (var file in CaseFile.Expand(path))
+                {
+                    if (!seenFiles.Add(Path.GetFullPath(file))) continue; // the same file named twice (a folder and a file in it) is read once
+                    CaseFile loaded;
+                    try
+                    {
+                        loaded = CaseFile.Load(file);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        // BatchNormProblem's own validation, for anything CaseFile.Load let through.
+                        throw new CaseFormatException(file, e.ParamName, StripParamName(e));
+                    }
+                    if (byName.TryGetValue(loaded.Name, out var other))
+                        throw new CaseFormatException(file, "name", $"'{loaded.Name}' is also the name of {other.Path}; case names must be unique");
+                    byName.Add(loaded.Name, loaded);
+                    cases.Add(loaded);
+                }
+            }
+            catch (CaseFormatException e)
+            {
+                throw new BadInputException(e.Message);
+            }
+        }
+        return cases;
+    }
+
+    private static string StripParamName(ArgumentException e)
+    {
+        // ArgumentException.Message appends " (Parameter 'x')", and ArgumentOutOfRangeException also "Actual value was …".
+        string message = e.Message;
+        int cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        return cut >= 0 ? message[..cut] : message;
+    }
+
+    /// <summary>The full path of the results file; refuses a folder, a missing parent folder or an invalid name.</summary>
+    internal static string CheckOutputPath(string path)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new BadInputException($"--json {path}: not a valid file name: {e.Message}");
+        }
+        if (path.Length == 0 || Directory.Exists(full) || path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar))
+            throw new BadInputException($"--json {path}: is a folder; name a file");
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is null || !Directory.Exists(folder))
+            throw new BadInputException($"--json {path}: folder '{folder}' does not exist");
+        return full;
+    }
+
+    /// <summary>Writes <paramref name="content"/> to a temporary file beside <paramref name="target"/>, then renames it over the target.</summary>
+    internal static void WriteAtomically(string target, byte[] content)
+    {
+        string folder = Path.GetDirectoryName(target)!;
+        string temp = Path.Combine(folder, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temp, content);
+            File.Move(temp, target, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                // Leave it: the error below is the one that matters.
+            }
+            throw new BadInputException($"--json {target}: cannot be written: {e.Message}");
+        }
+    }
+
+    /// <summary>Largest MaxError of gradient <paramref name="g"/> over <paramref name="results"/>; NaN wins; null when never compared element by element.</summary>
+    internal static double? Worst(IEnumerable<CheckResult> results, GradientName g)
+    {
+        double? worst = null;
+        foreach (var r in results)
+        {
+            if (r.Of(g) is null || (worst is { } w && double.IsNaN(w))) continue;
+            double value = r.MaxError(g);
+            if (worst is null || double.IsNaN(value) || value > worst) worst = value;
+        }
+        return worst;
+    }
+
+    /// <summary>
+    /// The <c>bnverify-results/1</c> document (golden/FORMAT.md). JSON has no NaN or infinity: an error or a gradient
+    /// value that is not a finite number is written as <c>null</c> (an error is also null when the gradient was only
+    /// probed, never compared element by element). Added keys: <c>source</c> per case and implementation,
+    /// <c>oracle</c> per result, and <c>failure</c> (the check's one-line summary) on a failing result.
+    /// </summary>
+    private static byte[] ResultsJson(IReadOnlyList<CaseFile> cases, IReadOnlyList<IBatchNormBackward> impls, Cell[,] cells, Verdict[] found, bool ok, bool emitGradients)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Indented = true,
+            // A file, not HTML: keep '·' and 'μ' in the failure summaries readable. Quotes and control characters are still escaped.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", ResultsFormat);
+            w.WriteBoolean("ok", ok);
+            w.WriteStartArray("cases");
+            foreach (var c in cases)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", c.Name);
+                w.WriteNumber("n", c.Problem.N);
+                w.WriteNumber("d", c.Problem.D);
+                w.WriteNumber("eps", c.Problem.Eps);
+                w.WriteString("source", c.Source);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("implementations");
+            for (int i = 0; i < impls.Count; i++)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", impls[i].Info.Id);
+                w.WriteString("expected", impls[i].Info.DeclaredText);
+                w.WriteString("verdict", CheckCommand.VerdictText(found[i]));
+                w.WriteString("source", impls[i].Info.Source);
+                w.WriteStartArray("results");
+                for (int c = 0; c < cases.Count; c++)
+                {
+                    var r = cells[i, c].Result;
+                    w.WriteStartObject();
+                    w.WriteString("case", cases[c].Name);
+                    w.WriteBoolean("pass", r.Pass);
+                    w.WriteString("oracle", r.Oracle);
+                    w.WriteStartObject("error");
+                    foreach (var g in Gradients.All)
+                    {
+                        w.WritePropertyName(Gradients.NameOf(g));
+                        Number(w, r.Of(g) is null ? double.NaN : r.MaxError(g));
+                    }
+                    w.WriteEndObject();
+                    if (!r.Pass) w.WriteString("failure", r.Summary());
+                    if (emitGradients)
+                    {
+                        w.WriteStartObject("gradients");
+                        w.WriteStartArray("dx");
+                        for (int row = 0; row < r.Actual.N; row++)
+                        {
+                            w.WriteStartArray();
+                            foreach (double v in r.Actual.Dx.AsSpan(row * r.Actual.D, r.Actual.D)) Number(w, v);
+                            w.WriteEndArray();
+                        }
+                        w.WriteEndArray();
+                        w.WriteStartArray("dgamma");
+                        foreach (double v in r.Actual.Dgamma) Number(w, v);
+                        w.WriteEndArray();
+                        w.WriteStartArray("dbeta");
+                        foreach (double v in r.Actual.Dbeta) Number(w, v);
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        stream.WriteByte((byte)'\n');
+        return stream.ToArray();
+    }
+
+    private static void Number(Utf8JsonWriter w, double v)
+    {
+        if (double.IsFinite(v)) w.WriteNumberValue(v);
+        else w.WriteNullValue();
+    }
+}

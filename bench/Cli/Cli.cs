@@ -1,0 +1,171 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+
+namespace BnVerify.Bench.Cli;
+
+/// <summary>Bad input found after parsing (a case file, an output path): reported as one line on stderr, exit code 2.</summary>
+internal sealed class BadInputException(string message) : Exception(message);
+
+/// <summary>What every command writes to: results on <see cref="Output"/>, errors on <see cref="Stderr"/>.</summary>
+internal sealed record CliContext(TextWriter Stdout, TextWriter Stderr, ConsoleOutput Output);
+
+/// <summary>
+/// The <c>bnverify</c> command line. Exit codes: 0 every found verdict equals the declared one (or help was shown),
+/// 1 some verdict differs, 2 bad input (one line on stderr, nothing written), 3 an internal error.
+/// </summary>
+public static class Cli
+{
+    /// <summary>Every found verdict equals the declared one.</summary>
+    public const int ExitOk = 0;
+
+    /// <summary>Some found verdict differs from the declared one.</summary>
+    public const int ExitMismatch = 1;
+
+    /// <summary>Bad input: a case file, a path or an option; one line on stderr.</summary>
+    public const int ExitBadInput = 2;
+
+    /// <summary>A bug in bnverify itself.</summary>
+    public const int ExitInternalError = 3;
+
+    /// <summary>The name the tool calls itself in help and error messages.</summary>
+    public const string ToolName = "bnverify";
+
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command; returns the exit code (never exits the process).
+    /// Output is rich (table, colour, progress) only when <paramref name="stdout"/> is an interactive console.
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, stdout, stderr, ConsoleOutput.IsInteractive(stdout));
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, choosing rich or plain output explicitly.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool rich)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var context = new CliContext(stdout, stderr, ConsoleOutput.Create(stdout, rich));
+        var root = BuildRoot(context);
+        var parsed = root.Parse(args);
+        // System.CommandLine's own error action prints every error in colour followed by the whole help text and returns 1;
+        // bnverify promises one line and exit code 2 instead. Help (-h) still wins over errors, as it does by default.
+        if (parsed.Action is ParseErrorAction)
+        {
+            Error(stderr, parsed.Errors.Count > 0 ? parsed.Errors[0].Message : "cannot parse the command line");
+            return ExitBadInput;
+        }
+        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return parsed.Invoke(configuration);
+        }
+        catch (BadInputException e)
+        {
+            Error(stderr, e.Message);
+            return ExitBadInput;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Error(stderr, $"internal error: {e.GetType().Name}: {e.Message}");
+            return ExitInternalError;
+        }
+    }
+
+    /// <summary>
+    /// The root command (benchmarks) with list, check and cases beneath it. It is a plain <see cref="Command"/> named
+    /// "bnverify" with the help and version options added by hand rather than a <see cref="RootCommand"/>: in
+    /// System.CommandLine 2.0.0 a RootCommand is always named after the running executable ("BnVerify.Bench", or
+    /// "testhost" under the tests) and the name cannot be set.
+    /// </summary>
+    internal static Command BuildRoot(CliContext context)
+    {
+        var root = new Command(ToolName,
+            "Verifies batch-normalization backward passes. With no command it runs the benchmarks; " +
+            "list, check and cases verify the implementations.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
+        BenchmarkEntry.Configure(root, context);
+        root.Add(ListCommand.Create(context));
+        root.Add(CheckCommand.Create(context));
+        root.Add(CasesCommand.Create(context));
+        root.Add(GateCommand.Create(context));
+        return root;
+    }
+
+    /// <summary>Writes "bnverify: error: MESSAGE" as exactly one line.</summary>
+    internal static void Error(TextWriter stderr, string message)
+    {
+        string oneLine = string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        stderr.WriteLine($"{ToolName}: error: {oneLine}");
+    }
+}
+
+/// <summary>Options shared by several commands, each with a validator so a bad value is a parse error (exit 2).</summary>
+internal static class CliOptions
+{
+    /// <summary>An integer option with a default, refusing values outside [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Option<int> IntInRange(string name, string description, int defaultValue, int min, int max)
+    {
+        var option = new Option<int>(name)
+        {
+            Description = $"{description} ({min}..{max})",
+            DefaultValueFactory = _ => defaultValue,
+            HelpName = "N",
+        };
+        option.Validators.Add(result => RequireRange(result, name, min, max));
+        return option;
+    }
+
+    /// <summary>Adds a parse error when the option's value is outside [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static void RequireRange(OptionResult result, string name, long min, long max)
+    {
+        if (result.Tokens.Count == 0) return;
+        long value;
+        try
+        {
+            value = Convert.ToInt64(result.GetValueOrDefault<object>(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidCastException)
+        {
+            return; // the type conversion error is reported by the parser itself
+        }
+        if (value < min || value > max)
+            result.AddError($"{name}: {value} is out of range; must be {min}..{max}");
+    }
+
+    /// <summary><c>--impl ID</c>, repeatable (or comma-separated); unknown ids are a parse error that lists the known ones.</summary>
+    public static Option<string[]> Impl(string description)
+    {
+        var option = new Option<string[]>("--impl")
+        {
+            Description = description,
+            HelpName = "ID",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        option.Validators.Add(result =>
+        {
+            foreach (var id in SplitIds(result.Tokens.Select(t => t.Value)))
+            {
+                if (!Registry.Exists(id))
+                {
+                    result.AddError($"--impl: unknown implementation id '{id}'; known ids: {string.Join(", ", Registry.All.Select(i => i.Info.Id))}");
+                    return;
+                }
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The implementations named by <c>--impl</c> (in registry order), or all of them when none is named.</summary>
+    public static IReadOnlyList<IBatchNormBackward> Selected(string[]? ids)
+    {
+        var wanted = SplitIds(ids ?? []).ToHashSet(StringComparer.Ordinal);
+        return wanted.Count == 0 ? Registry.All : Registry.All.Where(i => wanted.Contains(i.Info.Id)).ToList();
+    }
+
+    private static IEnumerable<string> SplitIds(IEnumerable<string> values) =>
+        values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

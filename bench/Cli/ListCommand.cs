@@ -1,0 +1,33 @@
+using System.CommandLine;
+
+namespace BnVerify.Bench.Cli;
+
+/// <summary><c>bnverify list</c>: every discovered implementation with its declared verdict and source.</summary>
+internal static class ListCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("list", "List every discovered implementation: id, declared verdict, element type, family, source");
+        command.SetAction(_ => Run(context));
+        return command;
+    }
+
+    private static int Run(CliContext context)
+    {
+        context.Output.Table(
+            [new("id"), new("declared"), new("type"), new("family"), new("source")],
+            Registry.All.Select(i => (IReadOnlyList<string>)
+            [
+                i.Info.Id, i.Info.DeclaredText, i.ElementType == typeof(float) ? "f32" : "f64",
+                i.Info.Family.ToString().ToLowerInvariant(), i.Info.Source,
+            ]));
+        var flawed = Registry.All.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
+        if (flawed.Count > 0)
+        {
+            context.Output.Line();
+            context.Output.Line("declared flaws:");
+            foreach (var impl in flawed) context.Output.Line($"  {impl.Info.Id}: {impl.Info.FlawReason}");
+        }
+        return Cli.ExitOk;
+    }
+}

@@ -1,0 +1,166 @@
+using System.Runtime.InteropServices;
+using BnVerify.Cases;
+using BnVerify.Checking;
+
+namespace BnVerify.Bench.Gate;
+
+/// <summary>What <c>gate</c> does and with what.</summary>
+/// <param name="BaselinePath">The committed baseline (read, or written with <paramref name="UpdateBaseline"/>).</param>
+/// <param name="Tolerance">Allowed slowdown of a ratio, as a fraction (0.25 = 25%).</param>
+/// <param name="UpdateBaseline">Measure and write the baseline instead of comparing.</param>
+/// <param name="Rounds">Timing rounds (each times every implementation once).</param>
+/// <param name="Cases">Random correctness cases per implementation.</param>
+/// <param name="Seed">Seed of the random cases.</param>
+/// <param name="GoldenFolder">Golden case folder; null for the copy shipped beside the program.</param>
+/// <param name="N">Rows of the timed problem.</param>
+/// <param name="D">Columns of the timed problem.</param>
+/// <param name="Alpha">Significance level of the slowdown test.</param>
+public sealed record GateOptions(
+    string BaselinePath, double Tolerance = 0.25, bool UpdateBaseline = false, int Rounds = 30, int Cases = 40,
+    int Seed = 20261201, string? GoldenFolder = null, int N = 1024, int D = 256, double Alpha = 0.01)
+{
+    /// <summary>The reference every ratio is taken against: a plain two-pass loop, stable from run to run.</summary>
+    public const string ReferenceId = "alt-simplified";
+}
+
+/// <summary>
+/// The CI regression gate: in one process, checks every implementation's verdict (random cases from a fixed seed plus
+/// the shipped golden cases) and times every non-mutant implementation as a ratio to <see cref="GateOptions.ReferenceId"/>;
+/// then compares with the committed baseline (<see cref="GateComparison"/>) or writes a new one.
+/// Exit codes: 0 pass, 1 a regression (slower, verdict changed, implementation gone), 2 missing or malformed baseline or bad options.
+/// </summary>
+public static class GateRunner
+{
+    /// <summary>Runs the gate; writes the table to <paramref name="stdout"/> and errors to <paramref name="stderr"/>.</summary>
+    public static int Run(GateOptions options, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+
+        Baseline? baseline = null;
+        if (!options.UpdateBaseline)
+        {
+            try
+            {
+                baseline = Baseline.Load(options.BaselinePath);
+            }
+            catch (InvalidDataException e)
+            {
+                stderr.WriteLine($"bnverify: error: {e.Message}");
+                return 2;
+            }
+        }
+        string golden = options.GoldenFolder ?? Path.Combine(AppContext.BaseDirectory, "golden", "torch");
+        IReadOnlyList<CaseFile> goldenCases;
+        try
+        {
+            goldenCases = CaseFile.Expand(golden).Select(CaseFile.Load).ToList();
+        }
+        catch (CaseFormatException e)
+        {
+            stderr.WriteLine($"bnverify: error: {e.Message}");
+            return 2;
+        }
+
+        stdout.WriteLine($"gate: seed {options.Seed}, {options.Cases} random cases per implementation + {goldenCases.Count} golden cases; " +
+                         $"timing {options.N}×{options.D}, {options.Rounds} rounds, ratios to {GateOptions.ReferenceId}");
+        var entries = Measure(options, goldenCases, stdout);
+
+        if (options.UpdateBaseline)
+        {
+            var mismatched = entries.Where(e => e.Declared != e.Verdict).Select(e => e.Id).ToList();
+            if (mismatched.Count > 0)
+            {
+                stderr.WriteLine($"bnverify: error: not writing a baseline while found verdicts differ from declared ones: {string.Join(", ", mismatched)}");
+                return 1;
+            }
+            var fresh = new Baseline(Baseline.FormatTag, DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), Machine(),
+                GateOptions.ReferenceId, options.N, options.D, entries);
+            fresh.Save(options.BaselinePath);
+            stdout.WriteLine($"gate: wrote {options.BaselinePath} ({entries.Count} implementations, {fresh.Machine})");
+            return 0;
+        }
+
+        if (baseline!.N != options.N || baseline.D != options.D || baseline.Reference != GateOptions.ReferenceId)
+            stdout.WriteLine($"gate: note: the baseline was timed at {baseline.N}×{baseline.D} against {baseline.Reference}; this run at {options.N}×{options.D} against {GateOptions.ReferenceId}");
+        var rows = GateComparison.Compare(baseline, entries, options.Tolerance, options.Alpha);
+        WriteTable(rows, stdout);
+        var failing = rows.Where(r => r.Fails).ToList();
+        stdout.WriteLine(failing.Count == 0
+            ? $"gate: PASS against {options.BaselinePath} (baseline of {baseline.Created}, tolerance {options.Tolerance:0%})"
+            : $"gate: FAIL: {string.Join("; ", failing.Select(r => $"{r.Id}: {r.Message}"))}");
+        return failing.Count == 0 ? 0 : 1;
+    }
+
+    private static List<GateEntry> Measure(GateOptions options, IReadOnlyList<CaseFile> golden, TextWriter stdout)
+    {
+        var verdicts = new Dictionary<string, string>();
+        foreach (var impl in Registry.All)
+        {
+            bool pass = true;
+            for (int c = 0; c < options.Cases && pass; c++)
+                pass = GradientChecker.Check(impl, ProblemGenerator.Generate(new Random(options.Seed + c))).Pass;
+            foreach (var g in golden)
+            {
+                if (!pass) break;
+                pass = g.Expected is null
+                    ? GradientChecker.Check(impl, g.Problem).Pass
+                    : GradientChecker.CheckAgainst(impl, g.Problem, g.Expected, "golden").Pass;
+            }
+            verdicts[impl.Info.Id] = pass ? "correct" : "flawed";
+        }
+        stdout.WriteLine($"gate: verdicts checked for {verdicts.Count} implementations");
+
+        var problem = ProblemGenerator.Generate(new Random(options.Seed), options.N, options.D);
+        var timed = Registry.All.Where(i => i.Info.Family != Family.Mutant).Select(i => PreparedBackward.For(i, problem)).ToList();
+        var reference = timed.Single(p => p.Implementation.Info.Id == GateOptions.ReferenceId);
+        var ratios = GateMeasurement.Ratios(timed, reference, options.Rounds, TimeSpan.FromMilliseconds(20), options.Seed);
+        stdout.WriteLine($"gate: timed {timed.Count} implementations");
+
+        return Registry.All.Select(i =>
+        {
+            ratios.TryGetValue(i.Info.Id, out var samples);
+            return new GateEntry(i.Info.Id, i.ElementType == typeof(float) ? "f32" : "f64", i.Info.DeclaredText, verdicts[i.Info.Id],
+                samples is null ? null : Math.Round(GateComparison.Median(samples), 4), samples?.Select(s => Math.Round(s, 4)).ToArray() ?? []);
+        }).ToList();
+    }
+
+    private static void WriteTable(IReadOnlyList<GateRow> rows, TextWriter stdout)
+    {
+        int width = Math.Max(24, rows.Max(r => r.Id.Length) + 2);
+        stdout.WriteLine($"{"implementation".PadRight(width)}{"status",-16}{"baseline",10}{"now",10}{"p",10}  detail");
+        foreach (var r in rows)
+        {
+            stdout.WriteLine($"{r.Id.PadRight(width)}{Status(r.Status),-16}{Ratio(r.BaselineRatio),10}{Ratio(r.CurrentRatio),10}" +
+                             $"{(r.PValue is { } p ? p.ToString("0.####") : "-"),10}  {r.Message}");
+        }
+    }
+
+    private static string Status(GateStatus s) => s switch
+    {
+        GateStatus.Ok => "ok",
+        GateStatus.New => "new",
+        GateStatus.Slower => "FAIL slower",
+        GateStatus.VerdictChanged => "FAIL verdict",
+        _ => "FAIL gone",
+    };
+
+    private static string Ratio(double? r) => r is { } v ? $"{v:0.###}×" : "-";
+
+    private static string Machine()
+    {
+        string cpu = "unknown cpu";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return $"{cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
+    }
+}
