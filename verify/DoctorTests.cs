@@ -173,6 +173,7 @@ public sealed class DoctorTests(ITestOutputHelper output)
     [InlineData(new[] { 1.6e-6, 4e-7, 1e-7 }, MismatchSource.Truncation)]
     [InlineData(new[] { 1e-10, -2e-10, 4e-10 }, MismatchSource.Rounding)]
     [InlineData(new[] { 1e-10, 3e-11, -2e-10 }, MismatchSource.Rounding)]
+    [InlineData(new[] { double.NaN, double.NaN, double.NaN }, MismatchSource.Formula)]
     public void Step_study_rule(double[] mismatch, MismatchSource expected) => Assert.Equal(expected, StepStudy.Classify(mismatch));
 
     private Diagnosis Diagnose(string id)

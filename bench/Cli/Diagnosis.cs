@@ -1,8 +1,10 @@
+using BnVerify.Doctor;
+
 namespace BnVerify.Bench.Cli;
 
 /// <summary>
-/// The "diagnosis" column of <c>check</c>: one sentence on what a failing implementation got wrong in its derivation.
-/// PLACEHOLDER on the <c>cli</c> branch: the derivation doctor (another branch) replaces this file at merge.
+/// The "diagnosis" column of <c>check</c>: one sentence on what a failing implementation got wrong in its derivation,
+/// from the derivation doctor (<see cref="DerivationDoctor.Sentence"/>), computed from the measured error only.
 /// </summary>
 internal static class Diagnosis
 {
@@ -11,6 +13,6 @@ internal static class Diagnosis
     {
         ArgumentNullException.ThrowIfNull(impl);
         ArgumentNullException.ThrowIfNull(failing);
-        return "";
+        return DerivationDoctor.Sentence(impl, failing);
     }
 }

@@ -74,6 +74,26 @@ public static class DerivationDoctor
     }
 
     /// <summary>
+    /// One line for a table cell (the <c>diagnosis</c> column of <c>check</c>): what the doctor finds wrong with
+    /// <paramref name="impl"/>, and whether the failing check's worst mismatch is the formula's (step study on its problem).
+    /// Empty for a passing result.
+    /// </summary>
+    public static string Sentence(IBatchNormBackward impl, CheckResult failing)
+    {
+        ArgumentNullException.ThrowIfNull(impl);
+        ArgumentNullException.ThrowIfNull(failing);
+        if (failing.Pass) return "";
+        var diagnosis = Diagnose(impl);
+        string words = string.Join(" ", diagnosis.Gradients.Where(g => !g.Clean).Select(g => $"{Gradients.NameOf(g.Gradient)}: {g.Sentence}"));
+        if (words.Length == 0) words = "the doctor's own cases show no flaw; the failure is specific to this problem.";
+        var worst = failing.Gradients.Where(g => !g.Pass).Select(g => g.Worst).FirstOrDefault();
+        if (worst is null) return words;
+        int index = worst.Gradient == GradientName.Dx ? worst.Row * failing.Problem.D + worst.Col : worst.Col;
+        var study = StepStudy.Measure(impl, failing.Problem, worst.Gradient, index);
+        return $"{words} [{worst.Where}: {study.Source.ToString().ToLowerInvariant()} error by the step study]";
+    }
+
+    /// <summary>
     /// Turns a failing check into words for a failing test's message: the diagnosis of the implementation (looked up by
     /// the result's id when <paramref name="impl"/> is null) and a step study of the worst failing element, which says
     /// whether the mismatch is the formula's or the finite differences' own. Returns "pass" for a passing result.

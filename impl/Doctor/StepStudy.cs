@@ -50,6 +50,7 @@ public static class StepStudy
         string trend = string.Join(", ", steps.Zip(mismatch, (s, m) => string.Create(CultureInfo.InvariantCulture, $"{m:G3} at h = {s:G3}")));
         string meaning = source switch
         {
+            MismatchSource.Formula when !double.IsFinite(actual) => $"the implementation returns {actual} here, which no step explains, so it is the formula's error",
             MismatchSource.Formula => "it stays constant as the step shrinks, so it is the formula's error, not the finite differences'",
             MismatchSource.Truncation => "it shrinks like h² as the step shrinks, so it is the finite difference's truncation, not a formula error",
             _ => "it grows (like 1/h) or varies erratically as the step shrinks, so it is rounding in the finite difference, not a formula error",
@@ -58,7 +59,7 @@ public static class StepStudy
     }
 
     /// <summary>
-    /// The rule: constant (same sign, every magnitude within a factor 1.5 of the largest: a formula error that rounding
+    /// The rule: a non-finite mismatch (the implementation returned NaN or infinity) → formula; constant (same sign, every magnitude within a factor 1.5 of the largest: a formula error that rounding
     /// and truncation barely move) → formula; shrinking at each halving and by at least 4 over two (truncation falls by
     /// 16 over two halvings; 4 leaves room for some rounding on top) → truncation; anything else varies without shrinking,
     /// which only rounding does → rounding.
@@ -67,6 +68,8 @@ public static class StepStudy
     {
         ArgumentNullException.ThrowIfNull(mismatch);
         if (mismatch.Count != 3) throw new ArgumentException("three mismatches (at h, h/2, h/4) are needed", nameof(mismatch));
+        // A NaN or infinite value from the implementation is not something any step explains: the formula's.
+        if (mismatch.Any(v => !double.IsFinite(v))) return MismatchSource.Formula;
         var m = mismatch.Select(Math.Abs).ToArray();
         bool sameSign = mismatch.All(v => v > 0) || mismatch.All(v => v < 0);
         if (sameSign && m.Min() * 1.5 >= m.Max()) return MismatchSource.Formula;

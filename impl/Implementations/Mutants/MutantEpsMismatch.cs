@@ -3,11 +3,11 @@ using BnVerify.Doctor;
 namespace BnVerify.Implementations.Mutants;
 
 /// <summary>
-/// Mutant of <see cref="AltSimplified"/>. Planted in dx: the prefactor's invStd is recomputed with eps = 1e-5 (a library default) instead of the forward's eps.
+/// Mutant of <see cref="AltSimplified"/>. Planted in dx: the prefactor's invStd is recomputed with eps = 1e-4 (hard-coded) instead of the forward's eps.
 /// Expected diagnosis: dx EpsMismatch.
 /// </summary>
 public sealed class MutantEpsMismatch() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-eps-mismatch", "this project: mutant of alt-simplified", "dx's invStd uses eps = 1e-5 instead of the forward's eps", Family.Mutant)), IPlantedFlaw
+    "mutant-eps-mismatch", "this project: mutant of alt-simplified", "dx's invStd uses eps = 1e-4 instead of the forward's eps", Family.Mutant)), IPlantedFlaw
 {
     /// <inheritdoc />
     public GradientName PlantedIn => GradientName.Dx;
@@ -22,7 +22,7 @@ public sealed class MutantEpsMismatch() : BatchNormBackward<double>(BackwardInfo
         var xhat = cache.Xhat;
         var gamma = cache.Gamma;
         var invStd = new double[D];
-        for (int j = 0; j < D; j++) invStd[j] = 1.0 / Math.Sqrt(cache.Var[j] + 1e-5); // mutation: 1e-5 where cache.Eps belongs
+        for (int j = 0; j < D; j++) invStd[j] = 1.0 / Math.Sqrt(cache.Var[j] + 1e-4); // mutation: 1e-4 where cache.Eps belongs
 
         dbeta.Clear();
         dgamma.Clear();

@@ -21,7 +21,7 @@ public sealed class MutantUnbiasedVariance() : BatchNormBackward<double>(Backwar
         int N = cache.N, D = cache.D;
         var gamma = cache.Gamma;
         var invStd = new double[D];
-        for (int j = 0; j < D; j++) invStd[j] = 1.0 / Math.Sqrt(cache.Var[j] * N / (N - 1) + cache.Eps); // mutation: divisor N − 1
+        for (int j = 0; j < D; j++) invStd[j] = 1.0 / Math.Sqrt(cache.Var[j] * N / Math.Max(N - 1, 1) + cache.Eps); // mutation: divisor N − 1 (kept ≥ 1 so N = 1 gives var = 0, not NaN)
         var xhat = new double[N * D];
         for (int k = 0; k < N * D; k++) xhat[k] = (cache.X[k] - cache.Mean[k % D]) * invStd[k % D];
 
