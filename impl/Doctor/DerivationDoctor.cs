@@ -413,7 +413,7 @@ public static class DerivationDoctor
         {
             double Q(DxColumn c) => (c.Var + c.Eps) / (c.Alpha * c.Alpha);
             // q is known to relative ~2τ (r to τ): the tests below allow 4τ·q.
-            string how = power == 2 ? " (xhat is recomputed with it, so the variance-path term carries its cube)" : "";
+            string how = power == 2 ? " (the variance-path term carries the cube of the invStd ratio: it is built from x − mean, or a recomputed xhat, with the same invStd)" : "";
             var med = _columns.Select(c => Q(c) - c.Var).Order().ToList()[_columns.Count / 2];
             var (kind, words) = (FindingKind.InvStdDiffers, "");
             if (_columns.All(c => Math.Abs(Q(c) - c.Var - med) <= 4 * c.Tau * Q(c)))
