@@ -1,4 +1,5 @@
 using BnVerify.Checking;
+using BnVerify.Doctor;
 using BnVerify.Verify.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -25,6 +26,7 @@ public sealed class BackwardPropertyTests(ITestOutputHelper output)
         {
             var result = GradientChecker.Check(impl, falsified.Counterexample);
             Assert.Fail($"{id} does not match the numerical gradient: {result.Summary()}\n" +
+                        $"diagnosis: {DerivationDoctor.ExplainFailure(result, impl)}\n" +
                         $"shrunk counterexample:\n{Properties.Show(falsified.Counterexample)}\n{falsified.Message}");
         }
     }
@@ -40,6 +42,7 @@ public sealed class BackwardPropertyTests(ITestOutputHelper output)
         var shrunk = falsified.Counterexample;
         var result = GradientChecker.Check(impl, shrunk);
         output.WriteLine($"{id}: shrunk to N = {shrunk.N}, D = {shrunk.D}: {result.Summary()}");
+        output.WriteLine($"diagnosis: {DerivationDoctor.ExplainFailure(result, impl)}");
         output.WriteLine(Properties.Show(shrunk));
         Assert.False(result.Pass);
         Assert.NotEmpty(result.Failing);
