@@ -1,6 +1,21 @@
 using BnVerify;
 using BnVerify.Cases;
 using BnVerify.Checking;
+using BnVerify.Bench.Benchmarks;
+
+// No arguments, or benchmark options only: the BenchmarkDotNet suite (see bench/Benchmarks/BenchmarkSuite.cs).
+if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
+{
+    try
+    {
+        return await BenchmarkSuite.RunAsync(BenchmarkOptions.Parse(args));
+    }
+    catch (FormatException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
+}
 
 // Skeleton: the commands arrive in their own issues.
 foreach (var impl in Registry.All)
@@ -20,3 +35,4 @@ if (args.Length > 0)
         }
     }
 }
+return 0;
