@@ -87,6 +87,7 @@ public static class ReportWriter
         sb.AppendLine(c, $"- Command: `{command}` (run from the repository root; {elapsed.TotalMinutes:F1} min in all)");
         sb.AppendLine(c, $"- Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
         sb.AppendLine(c, $"- Machine: {CpuName()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, Vector512 accelerated: {Vector512.IsHardwareAccelerated}");
+        sb.AppendLine(c, $"- Load average (1/5/15 min) at the end of the run: {LoadAverage()} — other work shared these cores, so absolute figures vary from run to run; the yardsticks ran in the same conditions");
         sb.AppendLine(c, $"- BenchmarkDotNet {typeof(Summary).Assembly.GetName().Version}, in-process toolchain, job `{summary.BenchmarksCases.FirstOrDefault()?.Job.Id}`; multi-core rows use {plan.Threads} threads");
         sb.AppendLine();
         sb.AppendLine("How to read the tables:");
@@ -166,6 +167,19 @@ public static class ReportWriter
         < 1L << 30 => $"{(b / 1048576.0).ToString("F1", CultureInfo.InvariantCulture)} MiB",
         _ => $"{(b / 1073741824.0).ToString("F2", CultureInfo.InvariantCulture)} GiB",
     };
+
+    /// <summary>The first three fields of /proc/loadavg, or "n/a".</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
 
     private static string CpuName()
     {
