@@ -22,9 +22,9 @@ public static class ColumnSums
     /// <summary>
     /// Software prefetch distance, bytes ahead in the same row. One core's streaming bandwidth is bounded by how many cache
     /// misses it keeps in flight; with 4 rows × 2 arrays of loads plus the arithmetic per line the out-of-order window covers
-    /// too few lines, and prefetching 1 KiB ahead measured ~20–25% faster at 16384×1024 (about the speed of a plain sum).
+    /// too few lines, and prefetching 512 bytes ahead measured ~20–25% faster at 16384×1024 (about the speed of a plain sum).
     /// </summary>
-    public const int PrefetchBytes = 1024;
+    public const int PrefetchBytes = 512;
 
     /// <summary>
     /// float64: adds the column sums of the rows in <paramref name="x"/> and <paramref name="dout"/> (both rows×d,
@@ -104,12 +104,16 @@ public static class ColumnSums
         }
     }
 
+    /// <summary>Rows per float32 block: the float32 column sums cover at most this many rows before they are widened into float64.</summary>
+    public const int Float32BlockRows = 64;
+
     /// <summary>
-    /// float32 data, float64 accumulators: each group of up to <see cref="RowsPerGroup"/> rows is summed in float32
-    /// registers (the float32 rounding then acts on sums of at most 4 terms), and the group sums are widened to float64
-    /// and added to <paramref name="sumDout"/> and <paramref name="sumDoutXmu"/>. Over N rows the accumulated error is
-    /// about (4 + 2)·u32 + N·u64 of the sum of magnitudes instead of N·u32 for a plain float32 accumulation: far inside
-    /// the checker's 8·u32·(N + 4 + κ) allowance for any N, at the price of one widen and two float64 adds per 4 rows.
+    /// float32 data, float64 accumulators: blocks of <see cref="Float32BlockRows"/> rows are summed in float32 (in groups of
+    /// <see cref="RowsPerGroup"/> rows in registers, into float32 column accumulators that stay in L1), and each block's sums are
+    /// widened to float64 and added to <paramref name="sumDout"/> and <paramref name="sumDoutXmu"/>. The float32 rounding then acts
+    /// on sums of at most 64 terms: the accumulated error is about 64·u32 + N·u64 of the sum of magnitudes instead of N·u32 for a
+    /// plain float32 accumulation, far inside the checker's 8·u32·(N + 4 + κ) allowance for any N, and the per-line work is that of
+    /// the float64 kernel (the widening happens once per 64 rows).
     /// </summary>
     public static unsafe void Accumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, ReadOnlySpan<float> mean,
         Span<double> sumDout, Span<double> sumDoutXmu)
@@ -117,12 +121,36 @@ public static class ColumnSums
         int d = mean.Length;
         Check(x.Length, dout.Length, d, sumDout.Length, sumDoutXmu.Length);
         int rows = x.Length / d;
+        float[]? rented = null;
+        Span<float> block = d <= 2048 ? stackalloc float[2 * d] : (rented = System.Buffers.ArrayPool<float>.Shared.Rent(2 * d)).AsSpan(0, 2 * d);
+        try
+        {
+            for (int b0 = 0; b0 < rows; b0 += Float32BlockRows)
+            {
+                int blockRows = Math.Min(Float32BlockRows, rows - b0);
+                block.Clear();
+                Block(x.Slice(b0 * d, blockRows * d), dout.Slice(b0 * d, blockRows * d), mean, block[..d], block[d..]);
+                Widen(block[..d], sumDout);
+                Widen(block[d..], sumDoutXmu);
+            }
+        }
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>float32 sums of one block of rows into float32 accumulators (the float64 kernel's loop, in float32).</summary>
+    private static unsafe void Block(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, ReadOnlySpan<float> mean, Span<float> sumDout, Span<float> sumDoutXmu)
+    {
+        int d = mean.Length;
+        int rows = x.Length / d;
         const nuint Ahead = PrefetchBytes / sizeof(float);
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float gr = ref MemoryMarshal.GetReference(dout);
         ref float mr = ref MemoryMarshal.GetReference(mean);
-        ref double sr = ref MemoryMarshal.GetReference(sumDout);
-        ref double tr = ref MemoryMarshal.GetReference(sumDoutXmu);
+        ref float sr = ref MemoryMarshal.GetReference(sumDout);
+        ref float tr = ref MemoryMarshal.GetReference(sumDoutXmu);
         for (int i0 = 0; i0 < rows; i0 += RowsPerGroup)
         {
             int g = Math.Min(RowsPerGroup, rows - i0);
@@ -130,12 +158,11 @@ public static class ColumnSums
             nuint j = 0;
             if (Vector512.IsHardwareAccelerated)
             {
-                const int W = 16, H = 8; // floats per vector, doubles per vector
-                for (; j + W <= (nuint)d; j += W)
+                for (; j + (nuint)Vector512<float>.Count <= (nuint)d; j += (nuint)Vector512<float>.Count)
                 {
                     var m = Vector512.LoadUnsafe(ref mr, j);
-                    var s = Vector512<float>.Zero;
-                    var t = Vector512<float>.Zero;
+                    var s = Vector512.LoadUnsafe(ref sr, j);
+                    var t = Vector512.LoadUnsafe(ref tr, j);
                     nuint k = row0 + j;
                     for (int r = 0; r < g; r++, k += (nuint)d)
                     {
@@ -148,20 +175,17 @@ public static class ColumnSums
                         s += dv;
                         t = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k) - m, dv, t);
                     }
-                    (Vector512.LoadUnsafe(ref sr, j) + Vector512.WidenLower(s)).StoreUnsafe(ref sr, j);
-                    (Vector512.LoadUnsafe(ref sr, j + H) + Vector512.WidenUpper(s)).StoreUnsafe(ref sr, j + H);
-                    (Vector512.LoadUnsafe(ref tr, j) + Vector512.WidenLower(t)).StoreUnsafe(ref tr, j);
-                    (Vector512.LoadUnsafe(ref tr, j + H) + Vector512.WidenUpper(t)).StoreUnsafe(ref tr, j + H);
+                    s.StoreUnsafe(ref sr, j);
+                    t.StoreUnsafe(ref tr, j);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                const int W = 8, H = 4;
-                for (; j + W <= (nuint)d; j += W)
+                for (; j + (nuint)Vector256<float>.Count <= (nuint)d; j += (nuint)Vector256<float>.Count)
                 {
                     var m = Vector256.LoadUnsafe(ref mr, j);
-                    var s = Vector256<float>.Zero;
-                    var t = Vector256<float>.Zero;
+                    var s = Vector256.LoadUnsafe(ref sr, j);
+                    var t = Vector256.LoadUnsafe(ref tr, j);
                     nuint k = row0 + j;
                     for (int r = 0; r < g; r++, k += (nuint)d)
                     {
@@ -169,10 +193,8 @@ public static class ColumnSums
                         s += dv;
                         t = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, k) - m, dv, t);
                     }
-                    (Vector256.LoadUnsafe(ref sr, j) + Vector256.WidenLower(s)).StoreUnsafe(ref sr, j);
-                    (Vector256.LoadUnsafe(ref sr, j + H) + Vector256.WidenUpper(s)).StoreUnsafe(ref sr, j + H);
-                    (Vector256.LoadUnsafe(ref tr, j) + Vector256.WidenLower(t)).StoreUnsafe(ref tr, j);
-                    (Vector256.LoadUnsafe(ref tr, j + H) + Vector256.WidenUpper(t)).StoreUnsafe(ref tr, j + H);
+                    s.StoreUnsafe(ref sr, j);
+                    t.StoreUnsafe(ref tr, j);
                 }
             }
             for (; j < (nuint)d; j++)
@@ -189,6 +211,22 @@ public static class ColumnSums
                 Unsafe.Add(ref tr, j) += t;
             }
         }
+    }
+
+    /// <summary>acc += (double)block, vectorized.</summary>
+    private static void Widen(ReadOnlySpan<float> block, Span<double> acc)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + 16 <= block.Length; j += 16)
+            {
+                var v = Vector512.Create(block.Slice(j, 16));
+                (Vector512.Create(acc.Slice(j, 8)) + Vector512.WidenLower(v)).CopyTo(acc.Slice(j, 8));
+                (Vector512.Create(acc.Slice(j + 8, 8)) + Vector512.WidenUpper(v)).CopyTo(acc.Slice(j + 8, 8));
+            }
+        }
+        for (; j < block.Length; j++) acc[j] += block[j];
     }
 
     private static void Check(int xLength, int doutLength, int d, int sLength, int tLength)
