@@ -51,6 +51,15 @@ public class FastKernelTests
         Assert.Equal(typeof(double), Registry.Get("fused-simd-f64").ElementType);
     }
 
+    [Fact]
+    public void Small_problems_stay_on_one_thread()
+    {
+        Assert.Equal(1, FusedBackward.WorkersFor(64, 256, 8, 8));
+        Assert.Equal(1, FusedBackward.WorkersFor(100_000, 1, 8, 1));
+        long threshold = FusedBackward.ParallelThresholdBytes;
+        if (threshold > 0) Assert.True(FusedBackward.WorkersFor(16384, 1024, 8, 2) == 2 || threshold > 16384L * 1024 * 8);
+    }
+
     [Theory]
     [MemberData(nameof(Ids))]
     public void Passes_the_checker_on_large_shapes(string id)
@@ -131,16 +140,17 @@ public class FastKernelTests
     [InlineData("fused-simd-parallel-f32", "fused-simd-f32")]
     public void Multi_core_is_deterministic_and_matches_one_core(string parallelId, string singleId)
     {
-        // Large enough to run on several threads (N·D above the threshold, several chunks).
+        // Several chunks, and the size threshold lowered so that the multi-core path really uses several threads.
         const int n = 2000, d = 515;
-        Assert.True((long)n * d >= FusedBackward.ParallelThreshold);
         var parallel = Registry.Get(parallelId);
         var single = Registry.Get(singleId);
         int saved = FusedBackward.MaxThreads;
+        long savedThreshold = FusedBackward.ParallelThresholdBytes;
         try
         {
             FusedBackward.MaxThreads = Math.Max(2, Environment.ProcessorCount);
-            Assert.True(FusedBackward.WorkersFor(n, d, FusedBackward.MaxThreads) >= 2);
+            FusedBackward.ParallelThresholdBytes = 0;
+            Assert.True(FusedBackward.WorkersFor(n, d, 8, FusedBackward.MaxThreads) >= 2);
             var p = parallel.InItsPrecision(Random(n, d, 9));
             var first = parallel.Run(p);
             for (int rep = 0; rep < 5; rep++)
@@ -156,6 +166,7 @@ public class FastKernelTests
         finally
         {
             FusedBackward.MaxThreads = saved;
+            FusedBackward.ParallelThresholdBytes = savedThreshold;
         }
     }
 

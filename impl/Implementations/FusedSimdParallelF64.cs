@@ -10,7 +10,7 @@ namespace BnVerify.Implementations;
 /// so Σdxhat = gamma·sumDout and Σ(dxhat·xhat) = gamma·invStd·sumDoutXmu; then dbeta = sumDout, dgamma = invStd·sumDoutXmu,
 /// a = gamma·invStd, b = −a·invStd²·sumDoutXmu/N, c = −a·sumDout/N − b·mean; pass 2: dx = a·dout + b·x + c (two FMAs, no division).
 /// Multi-core: rows are cut into fixed chunks of <see cref="FusedBackward.ChunkRows"/>; each worker sums its chunks into their own
-/// slots, combined in chunk order, so the result is bitwise that of one thread. One thread below <see cref="FusedBackward.ParallelThreshold"/> elements.
+/// slots, combined in chunk order, so the result is bitwise that of one thread. One thread below <see cref="FusedBackward.ParallelThresholdBytes"/> per array.
 /// </summary>
 public sealed class FusedSimdParallelF64() : BatchNormBackward<double>(BackwardInfo.Correct(
     "fused-simd-parallel-f64", "this project: fused two-pass SIMD kernel (float64, rows split across threads with deterministic partial sums, non-temporal stores when large)", Family.Fast))

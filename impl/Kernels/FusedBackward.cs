@@ -53,10 +53,15 @@ public static class FusedBackward
     public const int ChunkRows = 256;
 
     /// <summary>
-    /// Below this many elements (N·D) the multi-core path runs on one thread: the data fits in the private caches
-    /// and waking a second thread costs more than it saves (measured with the benchmark's --threads sweep; see README).
+    /// Below this many bytes per N×D array the multi-core path runs on one thread: the data sits in the caches and a
+    /// second thread costs more than it saves. Measured on the 2-core EPYC VM (min of many runs, 1 vs 2 threads; README):
+    /// float64 gains 1.19× at 1024×1024 (8 MiB) and 1.76× at 2048×1024 (16 MiB), loses 8% at 512×1024 (4 MiB);
+    /// float32 is even at 2048×1024 (8 MiB). Settable for measurement and tests.
     /// </summary>
-    public const long ParallelThreshold = 1L << 18;
+    public static long ParallelThresholdBytes { get; set; } = DefaultParallelThresholdBytes;
+
+    /// <summary>The measured default of <see cref="ParallelThresholdBytes"/>: 8 MiB per array.</summary>
+    public const long DefaultParallelThresholdBytes = 8L << 20;
 
     /// <summary>
     /// From this many bytes of dx on, <see cref="NonTemporal.WhenLarge"/> writes dx with non-temporal stores: then x, dout
@@ -68,11 +73,11 @@ public static class FusedBackward
     /// <summary>Maximum worker count of the multi-core implementations; defaults to <see cref="Environment.ProcessorCount"/>. The benchmark's --threads sets it.</summary>
     public static int MaxThreads { get; set; } = Environment.ProcessorCount;
 
-    /// <summary>How many workers a problem of <paramref name="n"/>×<paramref name="d"/> gets when up to <paramref name="threads"/> are allowed.</summary>
-    public static int WorkersFor(int n, int d, int threads)
+    /// <summary>How many workers a problem of <paramref name="n"/>×<paramref name="d"/> elements of <paramref name="elementSize"/> bytes gets when up to <paramref name="threads"/> are allowed.</summary>
+    public static int WorkersFor(int n, int d, int elementSize, int threads)
     {
         int chunks = (n + ChunkRows - 1) / ChunkRows;
-        if (threads <= 1 || (long)n * d < ParallelThreshold) return 1;
+        if (threads <= 1 || (long)n * d * elementSize < ParallelThresholdBytes) return 1;
         return Math.Max(1, Math.Min(threads, chunks));
     }
 
@@ -91,7 +96,7 @@ public static class FusedBackward
             throw new NotSupportedException($"the fused kernels exist for double and float, not {typeof(T).Name}.");
         int n = cache.N, d = cache.D;
         int chunks = (n + ChunkRows - 1) / ChunkRows;
-        int workers = WorkersFor(n, d, threads);
+        int workers = WorkersFor(n, d, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), threads);
         double[] partials = Buffers<T>.Partials(chunks * 2 * d);
         T[] constants = Buffers<T>.Constants(3 * d);
         {
