@@ -32,7 +32,7 @@ public static class BenchmarkSuite
     /// <summary>The id of the baseline every row's ratio refers to.</summary>
     public const string BaselineId = "seed001-staged";
 
-    /// <summary>Yardstick ids per type: ordinary stores, non-temporal stores, and multi-core (ordinary stores) — see <see cref="StreamKernel"/>.</summary>
+    /// <summary>Yardstick ids per type: ordinary stores, non-temporal stores, and multi-core (non-temporal stores from 16 MiB of dx, like the kernels) — see <see cref="StreamKernel"/>.</summary>
     public static IReadOnlyList<string> Yardsticks(string type) => [$"bandwidth-{type}", $"bandwidth-nt-{type}", $"bandwidth-mt-{type}"];
 
     /// <summary>True for the bandwidth yardsticks.</summary>
@@ -164,8 +164,11 @@ public static class BenchmarkSuite
         int threads = CurrentPlan.Threads;
         if (IsYardstick(id))
         {
-            bool nt = id.Contains("-nt-", StringComparison.Ordinal);
+            var (n, d) = BenchmarkOptions.ParseShape(shape);
             int t = id.Contains("-mt-", StringComparison.Ordinal) ? threads : 1;
+            // The multi-core yardstick stores as the multi-core kernels do: non-temporal once dx exceeds the threshold.
+            bool nt = id.Contains("-nt-", StringComparison.Ordinal)
+                || (t > 1 && (long)n * d * (TypeOf(id) == "f32" ? 4 : 8) >= FusedBackward.NonTemporalThresholdBytes);
             if (TypeOf(id) == "f32")
             {
                 var data = BenchData<float>.For(shape);

@@ -49,6 +49,35 @@ public static class ColumnSums
             nuint j = 0;
             if (Vector512.IsHardwareAccelerated)
             {
+                if (g == RowsPerGroup)
+                {
+                    // A full group, unrolled: no inner loop, and the four rows are added pairwise (shorter dependency chains).
+                    nuint d1 = (nuint)d, d2 = 2 * d1, d3 = 3 * d1;
+                    for (; j + (nuint)Vector512<double>.Count <= (nuint)d; j += (nuint)Vector512<double>.Count)
+                    {
+                        nuint k = row0 + j;
+                        if (Sse.IsSupported)
+                        {
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d1 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d1 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d2 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d2 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d3 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d3 + Ahead)));
+                        }
+                        var m = Vector512.LoadUnsafe(ref mr, j);
+                        var g0 = Vector512.LoadUnsafe(ref gr, k);
+                        var g1 = Vector512.LoadUnsafe(ref gr, k + d1);
+                        var g2 = Vector512.LoadUnsafe(ref gr, k + d2);
+                        var g3 = Vector512.LoadUnsafe(ref gr, k + d3);
+                        var t01 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k) - m, g0, (Vector512.LoadUnsafe(ref xr, k + d1) - m) * g1);
+                        var t23 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k + d2) - m, g2, (Vector512.LoadUnsafe(ref xr, k + d3) - m) * g3);
+                        (Vector512.LoadUnsafe(ref sr, j) + ((g0 + g1) + (g2 + g3))).StoreUnsafe(ref sr, j);
+                        (Vector512.LoadUnsafe(ref tr, j) + (t01 + t23)).StoreUnsafe(ref tr, j);
+                    }
+                }
                 for (; j + (nuint)Vector512<double>.Count <= (nuint)d; j += (nuint)Vector512<double>.Count)
                 {
                     var m = Vector512.LoadUnsafe(ref mr, j);
@@ -158,6 +187,35 @@ public static class ColumnSums
             nuint j = 0;
             if (Vector512.IsHardwareAccelerated)
             {
+                if (g == RowsPerGroup)
+                {
+                    // A full group, unrolled: no inner loop, and the four rows are added pairwise (shorter dependency chains).
+                    nuint d1 = (nuint)d, d2 = 2 * d1, d3 = 3 * d1;
+                    for (; j + (nuint)Vector512<float>.Count <= (nuint)d; j += (nuint)Vector512<float>.Count)
+                    {
+                        nuint k = row0 + j;
+                        if (Sse.IsSupported)
+                        {
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d1 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d1 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d2 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d2 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d3 + Ahead)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d3 + Ahead)));
+                        }
+                        var m = Vector512.LoadUnsafe(ref mr, j);
+                        var g0 = Vector512.LoadUnsafe(ref gr, k);
+                        var g1 = Vector512.LoadUnsafe(ref gr, k + d1);
+                        var g2 = Vector512.LoadUnsafe(ref gr, k + d2);
+                        var g3 = Vector512.LoadUnsafe(ref gr, k + d3);
+                        var t01 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k) - m, g0, (Vector512.LoadUnsafe(ref xr, k + d1) - m) * g1);
+                        var t23 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k + d2) - m, g2, (Vector512.LoadUnsafe(ref xr, k + d3) - m) * g3);
+                        (Vector512.LoadUnsafe(ref sr, j) + ((g0 + g1) + (g2 + g3))).StoreUnsafe(ref sr, j);
+                        (Vector512.LoadUnsafe(ref tr, j) + (t01 + t23)).StoreUnsafe(ref tr, j);
+                    }
+                }
                 for (; j + (nuint)Vector512<float>.Count <= (nuint)d; j += (nuint)Vector512<float>.Count)
                 {
                     var m = Vector512.LoadUnsafe(ref mr, j);
