@@ -51,23 +51,6 @@ public static class AffineRows
                     nuint misalign = (nuint)(yp + row) % 64;
                     nuint peel = misalign == 0 ? 0 : Math.Min((64 - misalign) / sizeof(double), (nuint)d);
                     for (; j < peel; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
-                    // Two vectors per step (the JIT does not unroll); the single-vector loop below finishes the row.
-                    for (; j + 2 * W <= (nuint)d; j += 2 * W)
-                    {
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + W + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + W + Ahead)));
-                        }
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
-                            .StoreAlignedNonTemporal(yp + row + j);
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j + W), Vector512.LoadUnsafe(ref gr, row + j + W),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j + W), Vector512.LoadUnsafe(ref xr, row + j + W), Vector512.LoadUnsafe(ref cr, j + W)))
-                            .StoreAlignedNonTemporal(yp + row + j + W);
-                    }
                     for (; j + W <= (nuint)d; j += W)
                     {
                         if (Sse.IsSupported)
@@ -82,23 +65,6 @@ public static class AffineRows
                 }
                 else
                 {
-                    // Two vectors per step (the JIT does not unroll); the single-vector loop below finishes the row.
-                    for (; j + 2 * W <= (nuint)d; j += 2 * W)
-                    {
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + W + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + W + Ahead)));
-                        }
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
-                            .StoreUnsafe(ref yr, row + j);
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j + W), Vector512.LoadUnsafe(ref gr, row + j + W),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j + W), Vector512.LoadUnsafe(ref xr, row + j + W), Vector512.LoadUnsafe(ref cr, j + W)))
-                            .StoreUnsafe(ref yr, row + j + W);
-                    }
                     for (; j + W <= (nuint)d; j += W)
                     {
                         if (Sse.IsSupported)
@@ -155,23 +121,6 @@ public static class AffineRows
                     nuint misalign = (nuint)(yp + row) % 64;
                     nuint peel = misalign == 0 ? 0 : Math.Min((64 - misalign) / sizeof(float), (nuint)d);
                     for (; j < peel; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
-                    // Two vectors per step (the JIT does not unroll); the single-vector loop below finishes the row.
-                    for (; j + 2 * W <= (nuint)d; j += 2 * W)
-                    {
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + W + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + W + Ahead)));
-                        }
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
-                            .StoreAlignedNonTemporal(yp + row + j);
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j + W), Vector512.LoadUnsafe(ref gr, row + j + W),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j + W), Vector512.LoadUnsafe(ref xr, row + j + W), Vector512.LoadUnsafe(ref cr, j + W)))
-                            .StoreAlignedNonTemporal(yp + row + j + W);
-                    }
                     for (; j + W <= (nuint)d; j += W)
                     {
                         if (Sse.IsSupported)
@@ -186,23 +135,6 @@ public static class AffineRows
                 }
                 else
                 {
-                    // Two vectors per step (the JIT does not unroll); the single-vector loop below finishes the row.
-                    for (; j + 2 * W <= (nuint)d; j += 2 * W)
-                    {
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + W + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + W + Ahead)));
-                        }
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
-                            .StoreUnsafe(ref yr, row + j);
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j + W), Vector512.LoadUnsafe(ref gr, row + j + W),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j + W), Vector512.LoadUnsafe(ref xr, row + j + W), Vector512.LoadUnsafe(ref cr, j + W)))
-                            .StoreUnsafe(ref yr, row + j + W);
-                    }
                     for (; j + W <= (nuint)d; j += W)
                     {
                         if (Sse.IsSupported)
