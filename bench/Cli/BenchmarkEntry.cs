@@ -1,16 +1,15 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using BnVerify.Bench.Benchmarks;
 
 namespace BnVerify.Bench.Cli;
 
 /// <summary>
-/// The root command's own action: the benchmark suite. PLACEHOLDER on the <c>cli</c> branch: the suite is written in
-/// bench/Benchmarks/ on another branch and replaces this one file at merge. The root options are declared here so
-/// that the merge touches only this file.
+/// The root command's own action: the BenchmarkDotNet suite (<see cref="BenchmarkSuite"/>, in bench/Benchmarks/).
 /// </summary>
 internal static partial class BenchmarkEntry
 {
-    /// <summary>Declares the benchmark options on <paramref name="root"/> and makes <see cref="Run"/> its action.</summary>
+    /// <summary>Declares the benchmark options on <paramref name="root"/> and makes the suite its action.</summary>
     public static void Configure(Command root, CliContext context)
     {
         var quick = new Option<bool>("--quick") { Description = "Short runs: fewer iterations, for a smoke test" };
@@ -36,20 +35,20 @@ internal static partial class BenchmarkEntry
             }
         });
         var threads = CliOptions.IntInRange("--threads", "Worker threads for the multi-core kernels", Environment.ProcessorCount, 1, 1024);
+        var output = new Option<string>("--out") { Description = "Folder for the report, chart and exports (default: reports/ at the repository root)", HelpName = "DIR" };
         root.Add(quick);
         root.Add(impl);
         root.Add(type);
         root.Add(shape);
         root.Add(threads);
-        root.SetAction(parseResult => Run(parseResult, context));
-    }
-
-    /// <summary>Runs the benchmarks. Placeholder until the benchmark suite is merged.</summary>
-    public static int Run(ParseResult parseResult, CliContext context)
-    {
-        ArgumentNullException.ThrowIfNull(parseResult);
-        context.Output.Line("benchmarks: not wired yet");
-        return Cli.ExitOk;
+        root.Add(output);
+        root.SetAction(parseResult => BenchmarkSuite.RunAsync(new BenchmarkOptions(
+            Quick: parseResult.GetValue(quick),
+            Impls: CliOptions.SplitIds(parseResult.GetValue(impl) ?? []).ToList(),
+            Types: parseResult.GetValue(type) is { } t ? [t] : null,
+            Shapes: parseResult.GetValue(shape)?.Select(s => s.Replace('×', 'x').Replace('X', 'x')).ToList(),
+            Threads: parseResult.GetValue(threads),
+            OutputDirectory: parseResult.GetValue(output))).GetAwaiter().GetResult());
     }
 
     [GeneratedRegex(@"^(\d+)[xX×](\d+)$")]

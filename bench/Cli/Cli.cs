@@ -82,7 +82,7 @@ public static class Cli
     {
         var root = new Command(ToolName,
             "Verifies batch-normalization backward passes. With no command it runs the benchmarks; " +
-            "list, check and cases verify the implementations.")
+            "list, check and cases verify the implementations; gate guards CI against slower or wrong ones.")
         {
             new HelpOption(),
             new VersionOption(),
@@ -166,6 +166,6 @@ internal static class CliOptions
         return wanted.Count == 0 ? Registry.All : Registry.All.Where(i => wanted.Contains(i.Info.Id)).ToList();
     }
 
-    private static IEnumerable<string> SplitIds(IEnumerable<string> values) =>
+    internal static IEnumerable<string> SplitIds(IEnumerable<string> values) =>
         values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -1,0 +1,45 @@
+namespace BnVerify.Bench.Benchmarks;
+
+/// <summary>
+/// What the benchmark suite runs. Empty lists mean "the default". The command line (bench/Cli/BenchmarkEntry.cs)
+/// builds it from <c>--quick</c>, <c>--impl ID...</c>, <c>--type f32|f64</c>, <c>--shape NxD...</c>, <c>--threads K</c>, <c>--out DIR</c>.
+/// </summary>
+/// <param name="Quick">The short suite (two shapes, fewer iterations; about 2 minutes).</param>
+/// <param name="Impls">Implementation ids to run (default: every registered non-mutant implementation).</param>
+/// <param name="Types">"f32" and/or "f64" (default: both).</param>
+/// <param name="Shapes">Shapes "NxD" (default: 64x256, 1024x512, 4096x1024, 16384x1024; quick: 64x256, 4096x1024).</param>
+/// <param name="Threads">Worker count of the multi-core implementations and the multi-core bandwidth kernel (default: processor count).</param>
+/// <param name="OutputDirectory">Where the report, chart and exports go (default: reports/ at the repository root).</param>
+public sealed record BenchmarkOptions(
+    bool Quick = false,
+    IReadOnlyList<string>? Impls = null,
+    IReadOnlyList<string>? Types = null,
+    IReadOnlyList<string>? Shapes = null,
+    int? Threads = null,
+    string? OutputDirectory = null)
+{
+    /// <summary>The default full-suite shapes: one tiny (in L1/L2), one in the last-level cache, two far larger than it.</summary>
+    public static readonly string[] DefaultShapes = ["64x256", "1024x512", "4096x1024", "16384x1024"];
+
+    /// <summary>The quick-suite shapes.</summary>
+    public static readonly string[] QuickShapes = ["64x256", "4096x1024"];
+
+    /// <summary>The shapes to run.</summary>
+    public IReadOnlyList<string> EffectiveShapes => Shapes is { Count: > 0 } ? Shapes : Quick ? QuickShapes : DefaultShapes;
+
+    /// <summary>The element types to run ("f32", "f64").</summary>
+    public IReadOnlyList<string> EffectiveTypes => Types is { Count: > 0 } ? Types : ["f64", "f32"];
+
+    /// <summary>Worker count for the multi-core implementations.</summary>
+    public int EffectiveThreads => Threads is > 0 ? Threads.Value : Environment.ProcessorCount;
+
+    /// <summary>Parses N×D written "16384x1024" (or with ×).</summary>
+    public static (int N, int D) ParseShape(string shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var parts = shape.Split('x', '×', 'X');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int n) || !int.TryParse(parts[1], out int d) || n <= 0 || d <= 0)
+            throw new FormatException($"shape '{shape}' is not NxD with N, D ≥ 1 (for example 16384x1024).");
+        return (n, d);
+    }
+}

@@ -1,0 +1,210 @@
+// Entry point of the benchmark suite, for the command line:
+//
+//     public static Task<int> BenchmarkSuite.RunAsync(BenchmarkOptions options)
+//
+// Runs BenchmarkDotNet (in-process) over the chosen implementations, types and shapes, then writes to
+// options.OutputDirectory (default reports/ at the repository root): benchmark-report.md, throughput.svg and
+// BenchmarkDotNet's JSON and CSV exports. Returns 0 on success, 1 when BenchmarkDotNet reports errors, 2 on bad options.
+// The command line (bench/Cli/BenchmarkEntry.cs) builds the options from --quick, --impl, --type, --shape, --threads, --out.
+using System.Diagnostics;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Exporters.Csv;
+using BenchmarkDotNet.Exporters.Json;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BnVerify.Checking;
+using BnVerify.Kernels;
+using Perfolizer.Horology;
+
+namespace BnVerify.Bench.Benchmarks;
+
+/// <summary>What one suite run covers: the ids (implementations and yardsticks) and the shapes.</summary>
+public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> Shapes, int Threads);
+
+/// <summary>The benchmark suite: verdicts from the checker, the BenchmarkDotNet run, the report, the chart and the exports.</summary>
+public static class BenchmarkSuite
+{
+    /// <summary>The id of the baseline every row's ratio refers to.</summary>
+    public const string BaselineId = "seed001-staged";
+
+    /// <summary>Yardstick ids per type: ordinary stores, non-temporal stores, and multi-core (non-temporal stores from 16 MiB of dx, like the kernels) — see <see cref="StreamKernel"/>.</summary>
+    public static IReadOnlyList<string> Yardsticks(string type) => [$"bandwidth-{type}", $"bandwidth-nt-{type}", $"bandwidth-mt-{type}"];
+
+    /// <summary>True for the bandwidth yardsticks.</summary>
+    public static bool IsYardstick(string id) => id.StartsWith("bandwidth-", StringComparison.Ordinal);
+
+    /// <summary>The plan BenchmarkDotNet's parameter sources read (the suite runs in-process).</summary>
+    public static SuitePlan CurrentPlan { get; private set; } = new([BaselineId], BenchmarkOptions.QuickShapes, Environment.ProcessorCount);
+
+    /// <summary>"f32" or "f64" for an id.</summary>
+    public static string TypeOf(string id) =>
+        IsYardstick(id) ? (id.EndsWith("f32", StringComparison.Ordinal) ? "f32" : "f64")
+        : Registry.Get(id).ElementType == typeof(float) ? "f32" : "f64";
+
+    /// <summary>True for implementations that split work across threads.</summary>
+    public static bool IsMultiCore(string id) => id.Contains("parallel", StringComparison.Ordinal) || id.StartsWith("bandwidth-mt", StringComparison.Ordinal);
+
+    /// <summary>Runs the suite; see the comment at the top of this file.</summary>
+    public static Task<int> RunAsync(BenchmarkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            return Task.FromResult(Run(options));
+        }
+        catch (Exception e) when (e is FormatException or KeyNotFoundException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return Task.FromResult(2);
+        }
+    }
+
+    private static int Run(BenchmarkOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        var types = options.EffectiveTypes;
+        foreach (var s in options.EffectiveShapes) BenchmarkOptions.ParseShape(s);
+        var chosen = options.Impls is { Count: > 0 }
+            ? options.Impls.Where(id => !IsYardstick(id)).Select(id => Registry.Get(id)).ToList()
+            : Registry.All.Where(i => i.Info.Family != Family.Mutant).ToList();
+        chosen = chosen.Where(i => types.Contains(i.ElementType == typeof(float) ? "f32" : "f64")).ToList();
+        var ids = chosen.Select(i => i.Info.Id).Concat(types.SelectMany(Yardsticks)).ToList();
+        int threads = options.EffectiveThreads;
+        FusedBackward.MaxThreads = threads;
+        CurrentPlan = new SuitePlan(ids, options.EffectiveShapes, threads);
+
+        Console.WriteLine($"Checking {chosen.Count} implementations before benchmarking...");
+        var verdicts = chosen.ToDictionary(i => i.Info.Id, Verify);
+        foreach (var (id, v) in verdicts) Console.WriteLine($"  {id,-26} {(v ? "correct" : "FLAWED")}");
+
+        string root = RepositoryRoot();
+        string output = Path.GetFullPath(options.OutputDirectory ?? Path.Combine(root, "reports"));
+        string artifacts = Path.Combine(root, "BenchmarkDotNet.Artifacts");
+        var summary = BenchmarkRunner.Run<BackwardBenchmarks>(Config(options.Quick, artifacts));
+        Directory.CreateDirectory(output);
+
+        var rows = ReportWriter.Rows(summary, verdicts);
+        string command = "dotnet run -c Release --project bench" + (options.Quick ? " -- --quick" : "") + Describe(options);
+        File.WriteAllText(Path.Combine(output, "benchmark-report.md"), ReportWriter.Markdown(rows, summary, CurrentPlan, command, clock.Elapsed));
+        ChartWriter.WriteSvg(rows, CurrentPlan.Shapes, Path.Combine(output, "throughput.svg"));
+        foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
+            File.Copy(file, Path.Combine(output, Path.GetFileName(file)), overwrite: true);
+        Console.WriteLine($"Report written to {output} in {clock.Elapsed.TotalMinutes:F1} min.");
+        return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
+    }
+
+    private static string Describe(BenchmarkOptions o)
+    {
+        var parts = new List<string>();
+        if (o.Impls is { Count: > 0 }) parts.Add("--impl " + string.Join(' ', o.Impls));
+        if (o.Types is { Count: > 0 }) parts.Add("--type " + string.Join(' ', o.Types));
+        if (o.Shapes is { Count: > 0 }) parts.Add("--shape " + string.Join(' ', o.Shapes));
+        if (o.Threads is not null) parts.Add($"--threads {o.Threads}");
+        if (parts.Count == 0) return "";
+        return (o.Quick ? " " : " -- ") + string.Join(' ', parts);
+    }
+
+    /// <summary>
+    /// In-process (no child process to build and start: the suite starts fast and shares the input cache between cases;
+    /// the measured code is the same JIT-compiled Release code). Iterations are few but each lasts ≥ 150 ms, so a fast
+    /// kernel runs many invocations per iteration while a slow allocating seed runs one; the median of the iterations is reported.
+    /// </summary>
+    private static IConfig Config(bool quick, string artifacts)
+    {
+        var job = Job.Default
+            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithLaunchCount(1)
+            .WithWarmupCount(quick ? 1 : 2)
+            .WithIterationCount(quick ? 3 : 7)
+            .WithIterationTime(TimeInterval.FromMilliseconds(quick ? 100 : 150))
+            .WithId(quick ? "quick" : "suite");
+        return ManualConfig.CreateEmpty()
+            .AddJob(job)
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .AddColumnProvider(DefaultColumnProviders.Instance)
+            .AddLogger(ConsoleLogger.Default)
+            .AddExporter(JsonExporter.Full, CsvExporter.Default, MarkdownExporter.GitHub)
+            .WithArtifactsPath(artifacts)
+            .WithOptions(ConfigOptions.JoinSummary);
+    }
+
+    /// <summary>The checker's verdict: correct when <see cref="GradientChecker.Check"/> passes on a few random problems.</summary>
+    public static bool Verify(IBatchNormBackward impl)
+    {
+        ArgumentNullException.ThrowIfNull(impl);
+        var r = new Random(42);
+        foreach (var (n, d, offset) in new[] { (6, 4, 0.0), (40, 7, 3.0), (300, 33, 0.0) })
+        {
+            var x = new double[n * d];
+            var dout = new double[n * d];
+            var gamma = new double[d];
+            var beta = new double[d];
+            for (int j = 0; j < d; j++) (gamma[j], beta[j]) = (0.5 + r.NextDouble(), GradientChecker.Gaussian(r));
+            for (int k = 0; k < n * d; k++) (x[k], dout[k]) = (offset + GradientChecker.Gaussian(r), GradientChecker.Gaussian(r));
+            try
+            {
+                if (!GradientChecker.Check(impl, new BatchNormProblem(n, d, x, gamma, beta, 1e-5, dout)).Pass) return false;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Builds the inputs of (id, shape) and returns the call to measure.</summary>
+    public static Action Bind(string id, string shape)
+    {
+        int threads = CurrentPlan.Threads;
+        if (IsYardstick(id))
+        {
+            var (n, d) = BenchmarkOptions.ParseShape(shape);
+            int t = id.Contains("-mt-", StringComparison.Ordinal) ? threads : 1;
+            // The multi-core yardstick stores as the multi-core kernels do: non-temporal once dx exceeds the threshold.
+            bool nt = id.Contains("-nt-", StringComparison.Ordinal)
+                || (t > 1 && (long)n * d * (TypeOf(id) == "f32" ? 4 : 8) >= FusedBackward.NonTemporalThresholdBytes);
+            if (TypeOf(id) == "f32")
+            {
+                var data = BenchData<float>.For(shape);
+                var x = data.X;
+                return () => StreamKernel.Consume(StreamKernel.Run(x, data.Dout, data.Dx, nt, t));
+            }
+            else
+            {
+                var data = BenchData<double>.For(shape);
+                var x = data.X;
+                return () => StreamKernel.Consume(StreamKernel.Run(x, data.Dout, data.Dx, nt, t));
+            }
+        }
+        var impl = Registry.Get(id);
+        FusedBackward.MaxThreads = threads;
+        switch (impl)
+        {
+            case IBatchNormBackward<double> f64:
+            {
+                var data = BenchData<double>.For(shape);
+                return () => f64.Backward(data.Cache, data.Dout, data.Dx, data.Dgamma, data.Dbeta);
+            }
+            case IBatchNormBackward<float> f32:
+            {
+                var data = BenchData<float>.For(shape);
+                return () => f32.Backward(data.Cache, data.Dout, data.Dx, data.Dgamma, data.Dbeta);
+            }
+            default:
+                throw new NotSupportedException($"{id}: element type {impl.ElementType.Name} is not benchmarked.");
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "BnVerify.sln"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}

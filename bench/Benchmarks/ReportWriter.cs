@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Text;
+using BenchmarkDotNet.Reports;
+
+namespace BnVerify.Bench.Benchmarks;
+
+/// <summary>One measured row: an implementation (or yardstick) at one shape, with the derived figures.</summary>
+/// <param name="Id">Implementation id or yardstick id.</param>
+/// <param name="Type">"f32" or "f64".</param>
+/// <param name="Shape">"NxD".</param>
+/// <param name="Verdict">"correct", "FLAWED" (from the checker) or "yardstick".</param>
+/// <param name="MedianNs">Median time per call, ns (NaN when the case failed).</param>
+/// <param name="AllocatedBytes">Bytes allocated per call (null when unknown).</param>
+/// <param name="Bytes">5·N·D·sizeof(T): the bytes an exact two-pass backward must move.</param>
+/// <param name="MultiCore">True when the row uses several threads.</param>
+public sealed record BenchRow(string Id, string Type, string Shape, string Verdict, double MedianNs, long? AllocatedBytes, long Bytes, bool MultiCore)
+{
+    /// <summary>Throughput in GB/s (10^9 bytes): <see cref="Bytes"/> / median.</summary>
+    public double GBps => Bytes / MedianNs;
+
+    /// <summary>Median time relative to the baseline's at the same shape (time / baseline time; below 1 is faster); set by <see cref="ReportWriter.Rows"/>.</summary>
+    public double Ratio { get; init; } = double.NaN;
+
+    /// <summary>Percent of the roofline (the yardstick's GB/s at the same type and shape); set by <see cref="ReportWriter.Rows"/>.</summary>
+    public double RooflinePercent { get; init; } = double.NaN;
+
+    /// <summary>True for a correct implementation (may be ranked).</summary>
+    public bool Rankable => Verdict == "correct" && double.IsFinite(MedianNs);
+}
+
+/// <summary>Turns the BenchmarkDotNet summary into rows and the markdown ranking.</summary>
+public static class ReportWriter
+{
+    /// <summary>Rows with ratio to baseline and percent of roofline filled in.</summary>
+    public static IReadOnlyList<BenchRow> Rows(Summary summary, IReadOnlyDictionary<string, bool> verdicts)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(verdicts);
+        var raw = new List<BenchRow>();
+        foreach (var report in summary.Reports)
+        {
+            string id = (string)report.BenchmarkCase.Parameters["Impl"];
+            string shape = (string)report.BenchmarkCase.Parameters["Shape"];
+            var (n, d) = BenchmarkOptions.ParseShape(shape);
+            string type = BenchmarkSuite.TypeOf(id);
+            string verdict = BenchmarkSuite.IsYardstick(id) ? "yardstick" : verdicts.TryGetValue(id, out bool ok) && ok ? "correct" : "FLAWED";
+            double median = report.ResultStatistics?.Median ?? double.NaN;
+            long? allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase);
+            raw.Add(new BenchRow(id, type, shape, verdict, median, allocated, 5L * n * d * (type == "f32" ? 4 : 8), BenchmarkSuite.IsMultiCore(id)));
+        }
+        var result = new List<BenchRow>();
+        foreach (var row in raw)
+        {
+            var baseline = raw.FirstOrDefault(r => r.Id == BenchmarkSuite.BaselineId && r.Shape == row.Shape);
+            var (single, multi) = Roofline(raw, row.Type, row.Shape);
+            double roof = row.MultiCore ? multi : single;
+            result.Add(row with
+            {
+                Ratio = baseline is null ? double.NaN : row.MedianNs / baseline.MedianNs,
+                RooflinePercent = 100 * row.GBps / roof,
+            });
+        }
+        return result;
+    }
+
+    /// <summary>The streaming bandwidth (GB/s) at a type and shape: best one-thread yardstick, and best of all yardsticks.</summary>
+    public static (double Single, double Multi) Roofline(IEnumerable<BenchRow> rows, string type, string shape)
+    {
+        var sticks = rows.Where(r => r.Type == type && r.Shape == shape && r.Verdict == "yardstick" && double.IsFinite(r.MedianNs)).ToList();
+        double single = sticks.Where(r => !r.MultiCore).Select(r => r.GBps).DefaultIfEmpty(double.NaN).Max();
+        double multi = sticks.Select(r => r.GBps).DefaultIfEmpty(double.NaN).Max();
+        return (single, multi);
+    }
+
+    /// <summary>The markdown report.</summary>
+    public static string Markdown(IReadOnlyList<BenchRow> rows, Summary summary, SuitePlan plan, string command, TimeSpan elapsed)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(plan);
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("# BnVerify benchmark report");
+        sb.AppendLine();
+        sb.AppendLine(c, $"- Command: `{command}` (run from the repository root; {elapsed.TotalMinutes:F1} min in all)");
+        sb.AppendLine(c, $"- Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
+        sb.AppendLine(c, $"- Machine: {CpuName()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, Vector512 accelerated: {Vector512.IsHardwareAccelerated}");
+        sb.AppendLine(c, $"- Load average (1/5/15 min) at the end of the run: {LoadAverage()} — other work shared these cores, so absolute figures vary from run to run; the yardsticks ran in the same conditions");
+        sb.AppendLine(c, $"- BenchmarkDotNet {typeof(Summary).Assembly.GetName().Version}, in-process toolchain, job `{summary.BenchmarksCases.FirstOrDefault()?.Job.Id}`; multi-core rows use {plan.Threads} threads");
+        sb.AppendLine();
+        sb.AppendLine("How to read the tables:");
+        sb.AppendLine();
+        sb.AppendLine("- **bytes** = 5·N·D·sizeof(T): an exact backward reads x and dout twice (two passes) and writes dx once.");
+        sb.AppendLine("- **GB/s** = bytes / median time (10^9 bytes per second).");
+        sb.AppendLine("- **% roofline** = GB/s / streaming bandwidth, where the streaming bandwidth is the best GB/s of the bandwidth yardsticks at the same type and shape " +
+                      "(the same memory pattern with no arithmetic: pass 1 sums x and dout, pass 2 writes dx = x + dout; ordinary or non-temporal stores). " +
+                      "One-thread rows are compared with the one-thread yardsticks, multi-core rows with the best of all yardsticks (including `bandwidth-mt-*`).");
+        sb.AppendLine(c, $"- **ratio** = median time / median time of `{BenchmarkSuite.BaselineId}` (float64) at the same shape; **speed-up** = 1/ratio.");
+        sb.AppendLine("- **verdict** comes from `GradientChecker.Check` on three random problems just before the run. FLAWED rows are listed but never ranked.");
+        sb.AppendLine("- **allocated** = bytes allocated per call ([MemoryDiagnoser]).");
+        sb.AppendLine();
+
+        sb.AppendLine("## Headline");
+        sb.AppendLine();
+        foreach (var type in new[] { "f64", "f32" })
+            foreach (var shape in plan.Shapes)
+            {
+                var ranked = rows.Where(r => r.Type == type && r.Shape == shape && r.Rankable).OrderBy(r => r.MedianNs).ToList();
+                if (ranked.Count == 0) continue;
+                var one = ranked.FirstOrDefault(r => !r.MultiCore);
+                var many = ranked.FirstOrDefault(r => r.MultiCore);
+                sb.Append(c, $"- {type} {shape}: fastest correct **{ranked[0].Id}** ({Time(ranked[0].MedianNs)})");
+                if (one is not null) sb.Append(c, $"; fastest one-thread {one.Id}: {one.GBps:F1} GB/s, {one.RooflinePercent:F0}% of roofline, {Speedup(one.Ratio)}");
+                if (many is not null) sb.Append(c, $"; fastest multi-core {many.Id}: {many.GBps:F1} GB/s, {many.RooflinePercent:F0}% of roofline, {Speedup(many.Ratio)}");
+                sb.AppendLine();
+            }
+        sb.AppendLine();
+
+        foreach (var type in new[] { "f64", "f32" })
+            foreach (var shape in plan.Shapes)
+            {
+                var group = rows.Where(r => r.Type == type && r.Shape == shape).ToList();
+                if (group.Count == 0) continue;
+                var (single, multi) = Roofline(group, type, shape);
+                sb.AppendLine(c, $"## {type}, {shape.Replace("x", "×", StringComparison.Ordinal)}");
+                sb.AppendLine();
+                sb.AppendLine(c, $"Bytes per call {Bytes(group[0].Bytes)}; streaming bandwidth {single:F1} GB/s on one thread, {multi:F1} GB/s best; roofline time {Time(group[0].Bytes / single)} on one thread.");
+                sb.AppendLine();
+                sb.AppendLine("| rank | id | verdict | median | ratio | speed-up | GB/s | % roofline | allocated |");
+                sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|");
+                int rank = 0;
+                var ordered = group.Where(r => r.Rankable).OrderBy(r => r.MedianNs)
+                    .Concat(group.Where(r => r.Verdict == "FLAWED" || (r.Verdict == "correct" && !r.Rankable)).OrderBy(r => r.MedianNs))
+                    .Concat(group.Where(r => r.Verdict == "yardstick").OrderBy(r => r.MedianNs));
+                foreach (var r in ordered)
+                {
+                    string rankText = r.Rankable ? (++rank).ToString(c) : "—";
+                    string id = r.Rankable && rank == 1 ? $"**{r.Id}**" : r.Verdict == "yardstick" ? $"_{r.Id}_" : r.Id;
+                    string verdict = r.Verdict == "FLAWED" ? "**FLAWED**" : r.Verdict;
+                    sb.AppendLine(c, $"| {rankText} | {id} | {verdict} | {Time(r.MedianNs)} | {Num(r.Ratio, "F4")} | {Speedup(r.Ratio)} | {Num(r.GBps, "F1")} | {Num(r.RooflinePercent, "F0")}% | {(r.AllocatedBytes is { } a ? Bytes(a) : "?")} |");
+                }
+                sb.AppendLine();
+            }
+        sb.AppendLine("Chart: [throughput.svg](throughput.svg). BenchmarkDotNet's own exports (JSON, CSV) are next to this file.");
+        return sb.ToString();
+    }
+
+    private static string Num(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Speedup(double ratio) => double.IsFinite(ratio) && ratio > 0 ? (1 / ratio).ToString(1 / ratio >= 10 ? "F0" : "F1", CultureInfo.InvariantCulture) + "×" : "n/a";
+
+    /// <summary>A time in ns, µs, ms or s.</summary>
+    public static string Time(double ns) => !double.IsFinite(ns) ? "failed" : ns switch
+    {
+        < 1e3 => $"{ns.ToString("F1", CultureInfo.InvariantCulture)} ns",
+        < 1e6 => $"{(ns / 1e3).ToString("F2", CultureInfo.InvariantCulture)} µs",
+        < 1e9 => $"{(ns / 1e6).ToString("F2", CultureInfo.InvariantCulture)} ms",
+        _ => $"{(ns / 1e9).ToString("F2", CultureInfo.InvariantCulture)} s",
+    };
+
+    private static string Bytes(long b) => b switch
+    {
+        < 1024 => $"{b} B",
+        < 1 << 20 => $"{(b / 1024.0).ToString("F1", CultureInfo.InvariantCulture)} KiB",
+        < 1L << 30 => $"{(b / 1048576.0).ToString("F1", CultureInfo.InvariantCulture)} MiB",
+        _ => $"{(b / 1073741824.0).ToString("F2", CultureInfo.InvariantCulture)} GiB",
+    };
+
+    /// <summary>The first three fields of /proc/loadavg, or "n/a".</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
+    private static string CpuName()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line is not null) return line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}

@@ -1,0 +1,231 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace BnVerify.Kernels;
+
+/// <summary>When pass 2 writes dx with non-temporal (cache-bypassing) stores.</summary>
+public enum NonTemporal
+{
+    /// <summary>Ordinary stores always.</summary>
+    Never,
+
+    /// <summary>Non-temporal stores when dx is at least <see cref="FusedBackward.NonTemporalThresholdBytes"/>, ordinary stores below.</summary>
+    WhenLarge,
+
+    /// <summary>Non-temporal stores always (for measurement).</summary>
+    Always,
+}
+
+/// <summary>
+/// The fused two-pass batch-norm backward shared by the <c>fused-simd-*</c> implementations, in float64 or float32.
+/// <para>
+/// Derivation (the closed form of <see cref="Implementations.AltSimplified"/>, rewritten to read x instead of xhat):
+/// with xhat = (x − mean)·invStd and dxhat = gamma·dout,
+/// dx = (invStd/N)·(N·dxhat − Σdxhat − xhat·Σ(dxhat·xhat)).
+/// Per column j let sumDout = Σ_i dout and sumDoutXmu = Σ_i (x − mean)·dout, so Σdxhat = gamma·sumDout and
+/// Σ(dxhat·xhat) = gamma·invStd·sumDoutXmu. Then
+/// dbeta = sumDout, dgamma = Σ dout·xhat = invStd·sumDoutXmu, and
+/// dx = gamma·invStd·dout − gamma·invStd·sumDout/N − gamma·invStd³·sumDoutXmu/N·(x − mean)
+///    = a·dout + b·x + c, with a = gamma·invStd, b = −a·invStd²·sumDoutXmu/N, c = −a·sumDout/N − b·mean.
+/// </para>
+/// <para>
+/// Pass 1 (<see cref="ColumnSums"/>) reads x and dout once and forms the two column sums; the per-column constants
+/// a, b, c are then computed once in float64 (one division per column, none per element); pass 2 (<see cref="AffineRows"/>)
+/// reads x and dout again and writes dx with two fused multiply-adds per element. Memory traffic: 5·N·D elements.
+/// </para>
+/// <para>
+/// Cancellation: folding −b·mean into c makes b·x + c cancel when |mean| ≫ std. The error that costs is about
+/// u·|b|·|x|, and |b|·|x| ≤ |gamma|·invStd·max|dout|·invStd·|x| (Cauchy–Schwarz bounds |sumDoutXmu|·invStd/N by max|dout|),
+/// i.e. u·κ in the checker's dx unit with κ = max|x|·invStd; the checker allows 8·u·(N + 4 + κ) units, so the
+/// two-FMA form stays inside the allowance with a margin of 8 even for large offsets (tested in FastKernelTests).
+/// </para>
+/// <para>
+/// Rows are cut into fixed chunks of <see cref="ChunkRows"/> rows whatever the thread count; pass 1 writes each chunk's
+/// partial sums to its own slot of a pooled buffer and the slots are added in chunk order, so the result is bitwise the
+/// same on one thread or many, and from run to run. Buffers are cached per calling thread: no per-call
+/// allocation on one thread (the multi-core path allocates only <see cref="Parallel"/>'s own bookkeeping).
+/// </para>
+/// </summary>
+public static class FusedBackward
+{
+    /// <summary>Rows per chunk of pass 1's partial sums (fixed, so the summation order does not depend on the thread count).</summary>
+    public const int ChunkRows = 256;
+
+    /// <summary>
+    /// Below this many bytes per N×D array the multi-core path runs on one thread: the data sits in the caches and a
+    /// second thread costs more than it saves. Measured on the 2-core EPYC VM (min of many runs, 1 vs 2 threads; README):
+    /// float64 gains 1.19× at 1024×1024 (8 MiB) and 1.76× at 2048×1024 (16 MiB), loses 8% at 512×1024 (4 MiB);
+    /// float32 is even at 2048×1024 (8 MiB). Settable for measurement and tests.
+    /// </summary>
+    public static long ParallelThresholdBytes { get; set; } = DefaultParallelThresholdBytes;
+
+    /// <summary>The measured default of <see cref="ParallelThresholdBytes"/>: 8 MiB per array.</summary>
+    public const long DefaultParallelThresholdBytes = 8L << 20;
+
+    /// <summary>
+    /// From this many bytes of dx on, <see cref="NonTemporal.WhenLarge"/> writes dx with non-temporal stores: then x, dout
+    /// and dx (three times this) no longer fit a 32 MiB last-level cache, a store would first read its line (read-for-ownership)
+    /// and evict data for nothing. Measured: at 4096×1024 float64 the non-temporal pass 2 is about 1.3–1.5× faster, at 64×256 slower.
+    /// </summary>
+    public const long NonTemporalThresholdBytes = 16L << 20;
+
+    /// <summary>Maximum worker count of the multi-core implementations; defaults to <see cref="Environment.ProcessorCount"/>. The benchmark's --threads sets it.</summary>
+    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>How many workers a problem of <paramref name="n"/>×<paramref name="d"/> elements of <paramref name="elementSize"/> bytes gets when up to <paramref name="threads"/> are allowed.</summary>
+    public static int WorkersFor(int n, int d, int elementSize, int threads)
+    {
+        int chunks = (n + ChunkRows - 1) / ChunkRows;
+        if (threads <= 1 || (long)n * d * elementSize < ParallelThresholdBytes) return 1;
+        return Math.Max(1, Math.Min(threads, chunks));
+    }
+
+    /// <summary>
+    /// Computes dx, dgamma and dbeta from the cache's x, mean, invStd and gamma and from <paramref name="dout"/>,
+    /// on up to <paramref name="threads"/> threads, with non-temporal stores of dx as <paramref name="stores"/> says.
+    /// Spans must have the lengths <see cref="BatchNormBackward{T}.Backward"/> checks.
+    /// </summary>
+    public static unsafe void Run<T>(BatchNormCache<T> cache, ReadOnlySpan<T> dout, Span<T> dx, Span<T> dgamma, Span<T> dbeta,
+        int threads, NonTemporal stores) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        bool nonTemporal = stores == NonTemporal.Always
+            || (stores == NonTemporal.WhenLarge && (long)dx.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= NonTemporalThresholdBytes);
+        ArgumentNullException.ThrowIfNull(cache);
+        if (typeof(T) != typeof(double) && typeof(T) != typeof(float))
+            throw new NotSupportedException($"the fused kernels exist for double and float, not {typeof(T).Name}.");
+        int n = cache.N, d = cache.D;
+        int chunks = (n + ChunkRows - 1) / ChunkRows;
+        int workers = WorkersFor(n, d, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), threads);
+        double[] partials = Buffers<T>.Partials(chunks * 2 * d);
+        T[] constants = Buffers<T>.Constants(3 * d);
+        {
+            if (workers == 1)
+            {
+                SumChunks(cache.X, dout, cache.Mean, partials, d, 0, chunks, n);
+            }
+            else
+            {
+                fixed (T* xp = cache.X)
+                fixed (T* gp = dout)
+                    Parallel1(workers, (nint)xp, (nint)gp, cache.MeanArray, partials, n, d, chunks);
+            }
+
+            // Combine the chunks in order (deterministic), into chunk 0's slot.
+            var sumDout = partials.AsSpan(0, d);
+            var sumDoutXmu = partials.AsSpan(d, d);
+            for (int c = 1; c < chunks; c++)
+            {
+                TensorPrimitives.Add(sumDout, partials.AsSpan(c * 2 * d, d), sumDout);
+                TensorPrimitives.Add(sumDoutXmu, partials.AsSpan(c * 2 * d + d, d), sumDoutXmu);
+            }
+
+            // Per-column constants, in float64 whatever T is.
+            var a = constants.AsSpan(0, d);
+            var b = constants.AsSpan(d, d);
+            var cc = constants.AsSpan(2 * d, d);
+            var invStdT = cache.InvStd;
+            var gammaT = cache.Gamma;
+            var meanT = cache.Mean;
+            double invN = 1.0 / n;
+            for (int j = 0; j < d; j++)
+            {
+                double sd = sumDout[j], sx = sumDoutXmu[j];
+                double invStd = double.CreateTruncating(invStdT[j]);
+                double aj = double.CreateTruncating(gammaT[j]) * invStd;
+                double bj = -aj * invStd * invStd * sx * invN;
+                dbeta[j] = T.CreateTruncating(sd);
+                dgamma[j] = T.CreateTruncating(invStd * sx);
+                a[j] = T.CreateTruncating(aj);
+                b[j] = T.CreateTruncating(bj);
+                cc[j] = T.CreateTruncating(-aj * sd * invN - bj * double.CreateTruncating(meanT[j]));
+            }
+
+            if (workers == 1)
+            {
+                Affine(cache.X, dout, dx, a, b, cc, nonTemporal);
+            }
+            else
+            {
+                fixed (T* xp = cache.X)
+                fixed (T* gp = dout)
+                fixed (T* yp = dx)
+                    Parallel2(workers, (nint)xp, (nint)gp, (nint)yp, constants, n, d, chunks, nonTemporal);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Scratch buffers per calling thread (thread-static, so concurrent callers never share one, and a repeated call
+    /// allocates nothing); they grow to the largest problem seen on the thread.
+    /// </summary>
+    private static class Buffers<T>
+    {
+        [ThreadStatic] private static double[]? _partials;
+        [ThreadStatic] private static T[]? _constants;
+
+        public static double[] Partials(int length) => _partials is { } p && p.Length >= length ? p : _partials = new double[length];
+
+        public static T[] Constants(int length) => _constants is { } c && c.Length >= length ? c : _constants = new T[length];
+    }
+
+    /// <summary>Pass 1 over chunks [c0, c1): each chunk's sums go to its own slot of <paramref name="partials"/>.</summary>
+    private static void SumChunks<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, double[] partials, int d, int c0, int c1, int n)
+        where T : unmanaged
+    {
+        for (int c = c0; c < c1; c++)
+        {
+            int r0 = c * ChunkRows, r1 = Math.Min(n, r0 + ChunkRows);
+            var slot = partials.AsSpan(c * 2 * d, 2 * d);
+            slot.Clear();
+            var xs = x.Slice(r0 * d, (r1 - r0) * d);
+            var gs = dout.Slice(r0 * d, (r1 - r0) * d);
+            if (typeof(T) == typeof(double))
+                ColumnSums.Accumulate(MemoryMarshal.Cast<T, double>(xs), MemoryMarshal.Cast<T, double>(gs), MemoryMarshal.Cast<T, double>(mean), slot[..d], slot[d..]);
+            else
+                ColumnSums.Accumulate(MemoryMarshal.Cast<T, float>(xs), MemoryMarshal.Cast<T, float>(gs), MemoryMarshal.Cast<T, float>(mean), slot[..d], slot[d..]);
+        }
+    }
+
+    private static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(double))
+            AffineRows.Apply(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(dout), MemoryMarshal.Cast<T, double>(dx),
+                MemoryMarshal.Cast<T, double>(a), MemoryMarshal.Cast<T, double>(b), MemoryMarshal.Cast<T, double>(c), nonTemporal);
+        else
+            AffineRows.Apply(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dout), MemoryMarshal.Cast<T, float>(dx),
+                MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), nonTemporal);
+    }
+
+    /// <summary>Chunks [first, end) of worker <paramref name="w"/> out of <paramref name="workers"/>: contiguous, fixed by the counts alone.</summary>
+    private static (int First, int End) ChunksOf(int w, int workers, int chunks) =>
+        ((int)((long)w * chunks / workers), (int)((long)(w + 1) * chunks / workers));
+
+    private static unsafe void Parallel1<T>(int workers, nint xp, nint gp, T[] mean, double[] partials, int n, int d, int chunks)
+        where T : unmanaged
+    {
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            var x = new ReadOnlySpan<T>((void*)xp, n * d);
+            var dout = new ReadOnlySpan<T>((void*)gp, n * d);
+            var (c0, c1) = ChunksOf(w, workers, chunks);
+            SumChunks(x, dout, mean, partials, d, c0, c1, n);
+        });
+    }
+
+    private static unsafe void Parallel2<T>(int workers, nint xp, nint gp, nint yp, T[] constants, int n, int d, int chunks, bool nonTemporal)
+        where T : unmanaged
+    {
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            var (c0, c1) = ChunksOf(w, workers, chunks);
+            int r0 = c0 * ChunkRows, r1 = Math.Min(n, c1 * ChunkRows);
+            if (r1 <= r0) return;
+            var x = new ReadOnlySpan<T>((T*)xp + (long)r0 * d, (r1 - r0) * d);
+            var dout = new ReadOnlySpan<T>((T*)gp + (long)r0 * d, (r1 - r0) * d);
+            var dx = new Span<T>((T*)yp + (long)r0 * d, (r1 - r0) * d);
+            Affine(x, dout, dx, constants.AsSpan(0, d), constants.AsSpan(d, d), constants.AsSpan(2 * d, d), nonTemporal);
+        });
+    }
+}

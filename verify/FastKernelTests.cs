@@ -1,0 +1,221 @@
+using BnVerify.Checking;
+using BnVerify.Implementations;
+using BnVerify.Kernels;
+using Xunit;
+
+namespace BnVerify.Verify;
+
+/// <summary>
+/// Specific tests of the fused SIMD kernels (the generic property tests cover them too, as they cover every registered
+/// implementation): large shapes (judged by oracle 2), odd D that is not a multiple of any vector width, N = 1,
+/// zero-variance columns, large offsets, and determinism of the multi-core path. Speed is never asserted here.
+/// </summary>
+public class FastKernelTests
+{
+    public static readonly string[] FastIds = ["fused-simd-f64", "fused-simd-f32", "fused-simd-nt-f64", "fused-simd-nt-f32", "fused-simd-parallel-f64", "fused-simd-parallel-f32"];
+
+    public static TheoryData<string> Ids() => [.. Registry.All.Where(i => i.Info.Family == Family.Fast).Select(i => i.Info.Id)];
+
+    /// <summary>A random problem: x = offset + scale·z, gamma and beta Gaussian, dout Gaussian; <paramref name="constantCols"/> columns are constant.</summary>
+    internal static BatchNormProblem Random(int n, int d, int seed, double offset = 0, double scale = 1, int constantCols = 0, double eps = 1e-5)
+    {
+        var r = new Random(seed);
+        var x = new double[n * d];
+        var dout = new double[n * d];
+        var gamma = new double[d];
+        var beta = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            gamma[j] = 0.5 + r.NextDouble();
+            beta[j] = GradientChecker.Gaussian(r);
+        }
+        for (int k = 0; k < n * d; k++)
+        {
+            int j = k % d;
+            x[k] = j < constantCols ? offset + 3.0 : offset + scale * GradientChecker.Gaussian(r);
+            dout[k] = GradientChecker.Gaussian(r);
+        }
+        return new BatchNormProblem(n, d, x, gamma, beta, eps, dout);
+    }
+
+    [Fact]
+    public void The_fast_implementations_are_registered_as_correct()
+    {
+        foreach (var id in FastIds)
+        {
+            Assert.True(Registry.Exists(id), id);
+            Assert.Equal(Verdict.Correct, Registry.Get(id).Info.Declared);
+            Assert.Equal(Family.Fast, Registry.Get(id).Info.Family);
+        }
+        Assert.Equal(typeof(float), Registry.Get("fused-simd-f32").ElementType);
+        Assert.Equal(typeof(double), Registry.Get("fused-simd-f64").ElementType);
+    }
+
+    [Fact]
+    public void Small_problems_stay_on_one_thread()
+    {
+        Assert.Equal(1, FusedBackward.WorkersFor(64, 256, 8, 8));
+        Assert.Equal(1, FusedBackward.WorkersFor(100_000, 1, 8, 1));
+        long threshold = FusedBackward.ParallelThresholdBytes;
+        if (threshold > 0) Assert.True(FusedBackward.WorkersFor(16384, 1024, 8, 2) == 2 || threshold > 16384L * 1024 * 8);
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Passes_the_checker_on_large_shapes(string id)
+    {
+        var impl = Registry.Get(id);
+        foreach (var (n, d, seed) in new[] { (2048, 64, 1), (1500, 300, 2), (600, 1024, 3) })
+        {
+            var result = GradientChecker.Check(impl, Random(n, d, seed));
+            Assert.True(result.Pass, $"{id} {n}×{d}: {result.Summary()}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Passes_the_checker_for_odd_D_and_odd_N(string id)
+    {
+        var impl = Registry.Get(id);
+        foreach (int d in new[] { 1, 3, 17, 33, 1023 })
+            foreach (int n in new[] { 1, 2, 5, 257 })
+            {
+                var result = GradientChecker.Check(impl, Random(n, d, 100 * d + n));
+                Assert.True(result.Pass, $"{id} {n}×{d}: {result.Summary()}");
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Agrees_with_alt_simplified_elementwise(string id)
+    {
+        var impl = Registry.Get(id);
+        var reference = new AltSimplified();
+        foreach (var (n, d, seed) in new[] { (7, 19, 4), (300, 65, 5), (1, 9, 6) })
+        {
+            var p = impl.InItsPrecision(Random(n, d, seed));
+            var expected = reference.Run(p);
+            var actual = impl.Run(p);
+            var model = ErrorModel.For(p);
+            foreach (var g in Gradients.All)
+            {
+                var e = expected.Of(g);
+                var a = actual.Of(g);
+                for (int k = 0; k < e.Length; k++)
+                {
+                    double bound = model.Allowance(g, k, impl.UnitRoundoff) + model.Allowance(g, k, reference.UnitRoundoff);
+                    Assert.True(Math.Abs(a[k] - e[k]) <= bound, $"{id} {n}×{d} {Gradients.NameOf(g)}[{k}]: {a[k]} vs {e[k]}, bound {bound}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Handles_zero_variance_columns(string id)
+    {
+        var impl = Registry.Get(id);
+        foreach (var (n, d) in new[] { (8, 5), (300, 40) })
+        {
+            var result = GradientChecker.Check(impl, Random(n, d, 7, constantCols: 3));
+            Assert.True(result.Pass, $"{id} {n}×{d}: {result.Summary()}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Handles_large_offsets(string id)
+    {
+        var impl = Registry.Get(id);
+        foreach (double offset in new[] { 1e3, 1e6, -1e8 })
+            foreach (var (n, d) in new[] { (6, 3), (512, 33) })
+            {
+                var result = GradientChecker.Check(impl, Random(n, d, 8, offset: offset, scale: 0.5));
+                Assert.True(result.Pass, $"{id} offset {offset} {n}×{d}: {result.Summary()}");
+            }
+    }
+
+    [Theory]
+    [InlineData("fused-simd-parallel-f64", "fused-simd-f64")]
+    [InlineData("fused-simd-parallel-f32", "fused-simd-f32")]
+    public void Multi_core_is_deterministic_and_matches_one_core(string parallelId, string singleId)
+    {
+        // Several chunks, and the size threshold lowered so that the multi-core path really uses several threads.
+        const int n = 2000, d = 515;
+        var parallel = Registry.Get(parallelId);
+        var single = Registry.Get(singleId);
+        int saved = FusedBackward.MaxThreads;
+        long savedThreshold = FusedBackward.ParallelThresholdBytes;
+        try
+        {
+            FusedBackward.MaxThreads = Math.Max(2, Environment.ProcessorCount);
+            FusedBackward.ParallelThresholdBytes = 0;
+            Assert.True(FusedBackward.WorkersFor(n, d, 8, FusedBackward.MaxThreads) >= 2);
+            var p = parallel.InItsPrecision(Random(n, d, 9));
+            var first = parallel.Run(p);
+            for (int rep = 0; rep < 5; rep++)
+            {
+                var again = parallel.Run(p);
+                foreach (var g in Gradients.All) Assert.Equal(first.Of(g), again.Of(g)); // bitwise: exact double equality
+            }
+            // The chunking does not depend on the thread count, so one core gives the very same bits.
+            var one = single.Run(p);
+            foreach (var g in Gradients.All) Assert.Equal(one.Of(g), first.Of(g));
+            Assert.True(GradientChecker.Check(parallel, p).Pass);
+        }
+        finally
+        {
+            FusedBackward.MaxThreads = saved;
+            FusedBackward.ParallelThresholdBytes = savedThreshold;
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 17)]
+    [InlineData(300, 1023)]
+    [InlineData(513, 64)]
+    public void Non_temporal_stores_change_nothing_but_the_stores(int n, int d)
+    {
+        // Same arithmetic, different stores (with an alignment peel per row): the bits must be identical, in both types.
+        var p = Random(n, d, 11);
+        Same<double>(p);
+        Same<float>(p);
+
+        static void Same<T>(BatchNormProblem p) where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+        {
+            var (_, cache) = BatchNorm.Forward<T>(p);
+            var dout = BatchNorm.Round<T>(p.Dout);
+            var results = new List<T[]>();
+            foreach (var stores in new[] { NonTemporal.Never, NonTemporal.Always })
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var dx = new T[p.N * p.D];
+                    var dgamma = new T[p.D];
+                    var dbeta = new T[p.D];
+                    FusedBackward.Run(cache, dout, dx, dgamma, dbeta, threads, stores);
+                    results.Add([.. dx, .. dgamma, .. dbeta]);
+                }
+            foreach (var r in results.Skip(1)) Assert.Equal(results[0], r);
+        }
+    }
+
+    [Fact]
+    public void Float32_sums_stay_far_inside_the_allowance_at_N_16384()
+    {
+        // The float32 kernel sums blocks of 64 rows in float32 and accumulates in float64; its dbeta error should be
+        // a small fraction of the checker's 8·u32·(N + 4) allowance, not merely inside it.
+        const int n = 16384, d = 3;
+        var impl = Registry.Get("fused-simd-f32");
+        var p = impl.InItsPrecision(Random(n, d, 10, offset: 1.0));
+        var actual = impl.Run(p);
+        var model = ErrorModel.For(p);
+        for (int j = 0; j < d; j++)
+        {
+            double exact = 0;
+            for (int i = 0; i < n; i++) exact += p.Dout[i * d + j];
+            double error = Math.Abs(actual.Dbeta[j] - exact);
+            Assert.True(error <= 0.05 * model.Allowance(GradientName.Dbeta, j, impl.UnitRoundoff), $"dbeta[{j}] error {error}");
+        }
+    }
+}
