@@ -41,11 +41,35 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
     }
 
     [Fact]
-    public void No_command_runs_the_benchmark_entry()
+    public void No_command_runs_the_benchmark_suite_and_writes_the_reports()
     {
-        var run = CliFixture.Run();
-        Assert.Equal(0, run.ExitCode);
-        Assert.Contains("benchmarks", run.Stdout);
+        // The smallest suite: one implementation, one type, one small shape, into a temporary folder (about 10 s).
+        // This checks the wiring and the files; it asserts nothing about speed.
+        string folder = Directory.CreateTempSubdirectory("bnverify-bench").FullName;
+        try
+        {
+            var run = CliFixture.Run("--quick", "--impl", "alt-simplified", "--type", "f64", "--shape", "64x256", "--out", folder);
+            Assert.Equal(0, run.ExitCode);
+            foreach (var file in new[] { "benchmark-report.md", "throughput.svg" })
+                Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} was not written");
+            Assert.Contains("alt-simplified", File.ReadAllText(Path.Combine(folder, "benchmark-report.md")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("--shape", "0x5")]
+    [InlineData("--impl", "no-such-id")]
+    [InlineData("--type", "f16")]
+    [InlineData("--threads", "0")]
+    public void Bad_benchmark_options_exit_2_before_any_benchmark(string option, string value)
+    {
+        var run = CliFixture.Run(option, value);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]

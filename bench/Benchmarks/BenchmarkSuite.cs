@@ -90,7 +90,7 @@ public static class BenchmarkSuite
 
         var rows = ReportWriter.Rows(summary, verdicts);
         string command = "dotnet run -c Release --project bench" + (options.Quick ? " -- --quick" : "") + Describe(options);
-        File.WriteAllText(Path.Combine(output, "benchmark-report.md"), ReportWriter.Markdown(rows, summary, CurrentPlan, command, clock.Elapsed));
+        File.WriteAllText(Path.Combine(output, "benchmark-report.md"), ReportWriter.Markdown(rows, summary, CurrentPlan, command, clock.Elapsed, ReportWriter.Verification(chosen)));
         ChartWriter.WriteSvg(rows, CurrentPlan.Shapes, Path.Combine(output, "throughput.svg"));
         foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(output, Path.GetFileName(file)), overwrite: true);

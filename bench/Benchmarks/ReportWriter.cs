@@ -75,7 +75,7 @@ public static class ReportWriter
     }
 
     /// <summary>The markdown report.</summary>
-    public static string Markdown(IReadOnlyList<BenchRow> rows, Summary summary, SuitePlan plan, string command, TimeSpan elapsed)
+    public static string Markdown(IReadOnlyList<BenchRow> rows, Summary summary, SuitePlan plan, string command, TimeSpan elapsed, string verification)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(summary);
@@ -144,6 +144,39 @@ public static class ReportWriter
                 sb.AppendLine();
             }
         sb.AppendLine("Chart: [throughput.svg](throughput.svg). BenchmarkDotNet's own exports (JSON, CSV) are next to this file.");
+        sb.AppendLine();
+        sb.Append(verification);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The report's verification section: the checker's mutation score over the mutant catalog and the derivation
+    /// doctor's diagnosis of every flawed implementation that is benchmarked (computed now, from measured errors).
+    /// </summary>
+    public static string Verification(IEnumerable<IBatchNormBackward> benchmarked)
+    {
+        ArgumentNullException.ThrowIfNull(benchmarked);
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        var score = BnVerify.Doctor.MutationScore.Compute();
+        sb.AppendLine("## Verification");
+        sb.AppendLine();
+        sb.AppendLine(c, $"**{score.Headline}.**");
+        sb.AppendLine();
+        sb.AppendLine("| mutant | killed | diagnosis |");
+        sb.AppendLine("|---|---|---|");
+        foreach (var m in score.Mutants)
+            sb.AppendLine(c, $"| {m.Id} | {(m.Killed ? "yes" : "**no**")} | {m.Diagnosis.Summary().Replace(Environment.NewLine, " ", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal)} |");
+        sb.AppendLine();
+        var flawed = benchmarked.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
+        if (flawed.Count > 0)
+        {
+            sb.AppendLine("Diagnoses of the flawed implementations above (derivation doctor):");
+            sb.AppendLine();
+            foreach (var impl in flawed)
+                sb.AppendLine(c, $"- `{impl.Info.Id}`: {BnVerify.Doctor.DerivationDoctor.Diagnose(impl).Summary().Replace(Environment.NewLine, " ", StringComparison.Ordinal)}");
+            sb.AppendLine();
+        }
         return sb.ToString();
     }
 

@@ -21,6 +21,7 @@ internal static partial class BenchmarkEntry
             Description = "Problem shape N×D, e.g. 256x64 (repeatable)",
             HelpName = "NxD",
             Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
         };
         shape.Validators.Add(result =>
         {
@@ -47,7 +48,7 @@ internal static partial class BenchmarkEntry
             Impls: CliOptions.SplitIds(parseResult.GetValue(impl) ?? []).ToList(),
             Types: parseResult.GetValue(type) is { } t ? [t] : null,
             Shapes: parseResult.GetValue(shape)?.Select(s => s.Replace('×', 'x').Replace('X', 'x')).ToList(),
-            Threads: parseResult.GetValue(threads),
+            Threads: parseResult.GetResult(threads) is { Implicit: false } ? parseResult.GetValue(threads) : null,
             OutputDirectory: parseResult.GetValue(output))).GetAwaiter().GetResult());
     }
 

@@ -144,6 +144,7 @@ internal static class CliOptions
             Description = description,
             HelpName = "ID",
             Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
         };
         option.Validators.Add(result =>
         {
