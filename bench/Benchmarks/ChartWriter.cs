@@ -14,7 +14,13 @@ public static class ChartWriter
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(shapes);
         var model = new PlotModel { Title = "BN backward throughput (5·N·D·sizeof(T) bytes / median time)", Background = OxyColors.White };
-        model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Outside, LegendFontSize = 11 });
+        // OxyPlot's SVG exporter sizes text with Helvetica metrics: name a font with those metrics (Arial) so the legend fits.
+        model.DefaultFont = "Arial";
+        model.Legends.Add(new Legend
+        {
+            LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Outside, LegendFontSize = 12,
+            LegendPadding = 12,
+        });
         var categories = new CategoryAxis { Position = AxisPosition.Bottom, Title = "shape N×D" };
         foreach (var s in shapes) categories.Labels.Add(s.Replace("x", "×", StringComparison.Ordinal));
         model.Axes.Add(categories);
@@ -30,7 +36,7 @@ public static class ChartWriter
                 Title = group.Key + (flawed ? " (FLAWED)" : ""),
                 MarkerType = stick ? MarkerType.None : MarkerType.Circle,
                 MarkerSize = 3,
-                LineStyle = group.First().Type == "f32" ? LineStyle.Dash : stick ? LineStyle.Dot : LineStyle.Solid,
+                LineStyle = stick ? LineStyle.Dot : flawed ? LineStyle.DashDot : group.First().Type == "f32" ? LineStyle.Dash : LineStyle.Solid,
                 Color = stick ? OxyColors.Gray : palette.Colors[colour++ % palette.Colors.Count],
                 StrokeThickness = stick ? 1.5 : 2,
             };
@@ -42,6 +48,6 @@ public static class ChartWriter
             model.Series.Add(series);
         }
         using var stream = File.Create(path);
-        new SvgExporter { Width = 1200, Height = 700 }.Export(model, stream);
+        new SvgExporter { Width = 1400, Height = 800, UseVerticalTextAlignmentWorkaround = true }.Export(model, stream);
     }
 }
