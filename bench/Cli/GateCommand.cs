@@ -32,17 +32,24 @@ internal static class GateCommand
         var rounds = CliOptions.IntInRange("--rounds", "Timing rounds", 30, 5, 1000);
         var cases = CliOptions.IntInRange("--cases", "Random correctness cases per implementation", 40, 1, 100000);
         var seed = CliOptions.IntInRange("--seed", "Seed of the random correctness cases", 20261201, 0, int.MaxValue);
+        var processes = CliOptions.IntInRange("--processes", "Independent timing processes (each ratio is the median over them)", 3, 1, 15);
+        // Internal: the gate starts itself with this to time in a fresh process (see GateRunner.TimeInChildProcess).
+        var timeOnly = new Option<string>("--time-only") { Hidden = true };
 
         var command = new Command("gate",
             "CI regression gate: checks every verdict and times every implementation as a ratio to alt-simplified, " +
             "then fails on a significant slowdown beyond the tolerance, a changed verdict or a missing implementation")
         {
-            baseline, tolerance, update, rounds, cases, seed,
+            baseline, tolerance, update, rounds, cases, seed, processes, timeOnly,
         };
-        command.SetAction(parse => GateRunner.Run(
-            new GateOptions(parse.GetValue(baseline)!, parse.GetValue(tolerance), parse.GetValue(update),
-                parse.GetValue(rounds), parse.GetValue(cases), parse.GetValue(seed)),
-            context.Stdout, context.Stderr));
+        command.SetAction(parse =>
+        {
+            var options = new GateOptions(parse.GetValue(baseline)!, parse.GetValue(tolerance), parse.GetValue(update),
+                parse.GetValue(rounds), parse.GetValue(cases), parse.GetValue(seed), Processes: parse.GetValue(processes));
+            return parse.GetValue(timeOnly) is { } file
+                ? GateRunner.TimeOnly(options, file)
+                : GateRunner.Run(options, context.Stdout, context.Stderr);
+        });
         return command;
     }
 }

@@ -15,9 +15,10 @@ namespace BnVerify.Bench.Gate;
 /// <param name="N">Rows of the timed problem.</param>
 /// <param name="D">Columns of the timed problem.</param>
 /// <param name="Alpha">Significance level of the slowdown test.</param>
+/// <param name="Processes">Independent timing processes; each implementation's ratio is the median over them.</param>
 public sealed record GateOptions(
     string BaselinePath, double Tolerance = 0.25, bool UpdateBaseline = false, int Rounds = 30, int Cases = 40,
-    int Seed = 20261201, string? GoldenFolder = null, int N = 1024, int D = 256, double Alpha = 0.01)
+    int Seed = 20261201, string? GoldenFolder = null, int N = 128, int D = 64, double Alpha = 0.01, int Processes = 3)
 {
     /// <summary>The reference every ratio is taken against: a plain two-pass loop, stable from run to run.</summary>
     public const string ReferenceId = "alt-simplified";
@@ -112,11 +113,8 @@ public static class GateRunner
         }
         stdout.WriteLine($"gate: verdicts checked for {verdicts.Count} implementations");
 
-        var problem = ProblemGenerator.Generate(new Random(options.Seed), options.N, options.D);
-        var timed = Registry.All.Where(i => i.Info.Family != Family.Mutant).Select(i => PreparedBackward.For(i, problem)).ToList();
-        var reference = timed.Single(p => p.Implementation.Info.Id == GateOptions.ReferenceId);
-        var ratios = GateMeasurement.Ratios(timed, reference, options.Rounds, TimeSpan.FromMilliseconds(20), options.Seed);
-        stdout.WriteLine($"gate: timed {timed.Count} implementations");
+        var ratios = TimeInProcesses(options, stdout);
+        stdout.WriteLine($"gate: timed {ratios.Count} implementations in {options.Processes} process(es)");
 
         return Registry.All.Select(i =>
         {
@@ -124,6 +122,68 @@ public static class GateRunner
             return new GateEntry(i.Info.Id, i.ElementType == typeof(float) ? "f32" : "f64", i.Info.DeclaredText, verdicts[i.Info.Id],
                 samples is null ? null : Math.Round(GateComparison.Median(samples), 4), samples?.Select(s => Math.Round(s, 4)).ToArray() ?? []);
         }).ToList();
+    }
+
+    /// <summary>
+    /// Per-round ratios of every non-mutant implementation, from the process (of <see cref="GateOptions.Processes"/>
+    /// independent ones) whose median ratio is the median over processes. On a shared machine a process as a whole can
+    /// run ~10% fast or slow for one implementation (memory placement, neighbours' cache pressure); rounds within one
+    /// process cannot see that, independent processes can.
+    /// </summary>
+    private static IReadOnlyDictionary<string, double[]> TimeInProcesses(GateOptions options, TextWriter stdout)
+    {
+        if (options.Processes <= 1) return TimeHere(options);
+        var runs = new List<IReadOnlyDictionary<string, double[]>>();
+        for (int p = 0; p < options.Processes; p++)
+        {
+            stdout.WriteLine($"gate: timing process {p + 1} of {options.Processes}");
+            runs.Add(TimeInChildProcess(options));
+        }
+        return runs[0].Keys.ToDictionary(id => id, id =>
+            runs.Select(r => r[id]).OrderBy(samples => GateComparison.Median(samples)).ElementAt(runs.Count / 2));
+    }
+
+    /// <summary>Times every non-mutant implementation in this process (<see cref="GateMeasurement"/>).</summary>
+    internal static IReadOnlyDictionary<string, double[]> TimeHere(GateOptions options)
+    {
+        var problem = ProblemGenerator.Generate(new Random(options.Seed), options.N, options.D);
+        var timed = Registry.All.Where(i => i.Info.Family != Family.Mutant).Select(i => PreparedBackward.For(i, problem)).ToList();
+        var reference = timed.Single(p => p.Implementation.Info.Id == GateOptions.ReferenceId);
+        return GateMeasurement.Ratios(timed, reference, options.Rounds, TimeSpan.FromMilliseconds(20), options.Seed);
+    }
+
+    /// <summary>Runs <c>gate --time-only FILE</c> in a fresh process of this program and reads the ratios it wrote.</summary>
+    private static IReadOnlyDictionary<string, double[]> TimeInChildProcess(GateOptions options)
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            string host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path");
+            if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(GateRunner).Assembly.Location);
+            start.FileName = host;
+            foreach (var a in new[] { "gate", "--time-only", file, "--rounds", options.Rounds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                                      "--seed", options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+                start.ArgumentList.Add(a);
+            using var child = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"cannot start {host}");
+            string output = child.StandardOutput.ReadToEnd() + child.StandardError.ReadToEnd();
+            child.WaitForExit();
+            if (child.ExitCode != 0) throw new InvalidOperationException($"timing process failed (exit {child.ExitCode}): {output.Trim()}");
+            return System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double[]>>(File.ReadAllText(file))
+                   ?? throw new InvalidOperationException("timing process wrote no ratios");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>The child side of <see cref="TimeInChildProcess"/>: times here and writes the ratios to <paramref name="file"/>.</summary>
+    public static int TimeOnly(GateOptions options, string file)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        File.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(TimeHere(options)));
+        return 0;
     }
 
     private static void WriteTable(IReadOnlyList<GateRow> rows, TextWriter stdout)
