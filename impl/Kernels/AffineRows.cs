@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -22,138 +23,84 @@ public static class AffineRows
     public const int PrefetchBytes = 16384;
 
     /// <summary>float64: writes <paramref name="dx"/> (rows×d) from <paramref name="x"/> and <paramref name="dout"/> with the per-column constants a, b, c (length d).</summary>
-    public static unsafe void Apply(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, Span<double> dx,
+    public static void Apply(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, Span<double> dx,
         ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool nonTemporal)
     {
-        int d = a.Length;
-        Check(x.Length, dout.Length, dx.Length, d, b.Length, c.Length);
-        int rows = x.Length / d;
-        ref double xr = ref MemoryMarshal.GetReference(x);
-        ref double gr = ref MemoryMarshal.GetReference(dout);
-        // Pinned: the non-temporal path works with the raw address (alignment peel, aligned stores).
-        fixed (double* yp = dx)
-        {
-        ref double yr = ref Unsafe.AsRef<double>(yp);
-        ref double ar = ref MemoryMarshal.GetReference(a);
-        ref double br = ref MemoryMarshal.GetReference(b);
-        ref double cr = ref MemoryMarshal.GetReference(c);
-        for (int i = 0; i < rows; i++)
-        {
-            nuint row = (nuint)i * (nuint)d;
-            nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                const int W = 8;
-                const nuint Ahead = PrefetchBytes / sizeof(double);
-                if (nonTemporal)
-                {
-                    // Peel to a 64-byte boundary of dx (doubles are 8-byte aligned, so this is a whole number of elements).
-                    nuint misalign = (nuint)(yp + row) % 64;
-                    nuint peel = misalign == 0 ? 0 : Math.Min((64 - misalign) / sizeof(double), (nuint)d);
-                    for (; j < peel; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
-                    for (; j + W <= (nuint)d; j += W)
-                    {
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
-                        }
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
-                            .StoreAlignedNonTemporal(yp + row + j);
-                    }
-                }
-                else
-                {
-                    for (; j + W <= (nuint)d; j += W)
-                    {
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
-                        }
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
-                            .StoreUnsafe(ref yr, row + j);
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                const int W = 4;
-                for (; j + W <= (nuint)d; j += W)
-                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref ar, j), Vector256.LoadUnsafe(ref gr, row + j),
-                            Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref br, j), Vector256.LoadUnsafe(ref xr, row + j), Vector256.LoadUnsafe(ref cr, j)))
-                        .StoreUnsafe(ref yr, row + j);
-            }
-            for (; j < (nuint)d; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
-        }
-        if (nonTemporal && System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.StoreFence();
-        }
+        Check(x.Length, dout.Length, dx.Length, a.Length, b.Length, c.Length);
+        Rows(x, dout, dx, a, b, c, nonTemporal);
     }
 
     /// <summary>float32: writes <paramref name="dx"/> (rows×d) from <paramref name="x"/> and <paramref name="dout"/> with the per-column constants a, b, c (length d).</summary>
-    public static unsafe void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> dx,
+    public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> dx,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, bool nonTemporal)
     {
+        Check(x.Length, dout.Length, dx.Length, a.Length, b.Length, c.Length);
+        Rows(x, dout, dx, a, b, c, nonTemporal);
+    }
+
+    /// <summary>The kernel itself, for float64 and float32 alike (lengths already checked).</summary>
+    private static unsafe void Rows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         int d = a.Length;
-        Check(x.Length, dout.Length, dx.Length, d, b.Length, c.Length);
         int rows = x.Length / d;
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float gr = ref MemoryMarshal.GetReference(dout);
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T gr = ref MemoryMarshal.GetReference(dout);
         // Pinned: the non-temporal path works with the raw address (alignment peel, aligned stores).
-        fixed (float* yp = dx)
+        fixed (T* yp = dx)
         {
-        ref float yr = ref Unsafe.AsRef<float>(yp);
-        ref float ar = ref MemoryMarshal.GetReference(a);
-        ref float br = ref MemoryMarshal.GetReference(b);
-        ref float cr = ref MemoryMarshal.GetReference(c);
+        ref T yr = ref Unsafe.AsRef<T>(yp);
+        ref T ar = ref MemoryMarshal.GetReference(a);
+        ref T br = ref MemoryMarshal.GetReference(b);
+        ref T cr = ref MemoryMarshal.GetReference(c);
         for (int i = 0; i < rows; i++)
         {
             nuint row = (nuint)i * (nuint)d;
             nuint j = 0;
             if (Vector512.IsHardwareAccelerated)
             {
-                const int W = 16;
-                const nuint Ahead = PrefetchBytes / sizeof(float);
+                int W = Vector512<T>.Count;
+                nuint Ahead = (nuint)(PrefetchBytes / sizeof(T));
                 if (nonTemporal)
                 {
+                    // Peel to a 64-byte boundary of dx (elements are aligned to their size, so this is a whole number of elements).
                     nuint misalign = (nuint)(yp + row) % 64;
-                    nuint peel = misalign == 0 ? 0 : Math.Min((64 - misalign) / sizeof(float), (nuint)d);
+                    nuint peel = misalign == 0 ? 0 : Math.Min((64 - misalign) / (nuint)sizeof(T), (nuint)d);
                     for (; j < peel; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
-                    for (; j + W <= (nuint)d; j += W)
+                    for (; j + (nuint)W <= (nuint)d; j += (nuint)W)
                     {
                         if (Sse.IsSupported)
                         {
                             Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
                             Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
                         }
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
+                        VectorFma.Fma(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
+                                VectorFma.Fma(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
                             .StoreAlignedNonTemporal(yp + row + j);
                     }
                 }
                 else
                 {
-                    for (; j + W <= (nuint)d; j += W)
+                    for (; j + (nuint)W <= (nuint)d; j += (nuint)W)
                     {
                         if (Sse.IsSupported)
                         {
                             Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
                             Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
                         }
-                        Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
+                        VectorFma.Fma(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
+                                VectorFma.Fma(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
                             .StoreUnsafe(ref yr, row + j);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                const int W = 8;
-                for (; j + W <= (nuint)d; j += W)
-                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref ar, j), Vector256.LoadUnsafe(ref gr, row + j),
-                            Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref br, j), Vector256.LoadUnsafe(ref xr, row + j), Vector256.LoadUnsafe(ref cr, j)))
+                int W = Vector256<T>.Count;
+                for (; j + (nuint)W <= (nuint)d; j += (nuint)W)
+                    VectorFma.Fma(Vector256.LoadUnsafe(ref ar, j), Vector256.LoadUnsafe(ref gr, row + j),
+                            VectorFma.Fma(Vector256.LoadUnsafe(ref br, j), Vector256.LoadUnsafe(ref xr, row + j), Vector256.LoadUnsafe(ref cr, j)))
                         .StoreUnsafe(ref yr, row + j);
             }
             for (; j < (nuint)d; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
@@ -163,14 +110,10 @@ public static class AffineRows
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scalar(ref double xr, ref double gr, ref double yr, ref double ar, ref double br, ref double cr, nuint row, nuint j) =>
-        Unsafe.Add(ref yr, row + j) = Math.FusedMultiplyAdd(Unsafe.Add(ref ar, j), Unsafe.Add(ref gr, row + j),
-            Math.FusedMultiplyAdd(Unsafe.Add(ref br, j), Unsafe.Add(ref xr, row + j), Unsafe.Add(ref cr, j)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scalar(ref float xr, ref float gr, ref float yr, ref float ar, ref float br, ref float cr, nuint row, nuint j) =>
-        Unsafe.Add(ref yr, row + j) = MathF.FusedMultiplyAdd(Unsafe.Add(ref ar, j), Unsafe.Add(ref gr, row + j),
-            MathF.FusedMultiplyAdd(Unsafe.Add(ref br, j), Unsafe.Add(ref xr, row + j), Unsafe.Add(ref cr, j)));
+    private static void Scalar<T>(ref T xr, ref T gr, ref T yr, ref T ar, ref T br, ref T cr, nuint row, nuint j)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Unsafe.Add(ref yr, row + j) = T.FusedMultiplyAdd(Unsafe.Add(ref ar, j), Unsafe.Add(ref gr, row + j),
+            T.FusedMultiplyAdd(Unsafe.Add(ref br, j), Unsafe.Add(ref xr, row + j), Unsafe.Add(ref cr, j)));
 
     private static void Check(int xLength, int doutLength, int dxLength, int d, int bLength, int cLength)
     {

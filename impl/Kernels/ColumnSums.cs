@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -30,107 +31,11 @@ public static class ColumnSums
     /// float64: adds the column sums of the rows in <paramref name="x"/> and <paramref name="dout"/> (both rows×d,
     /// row-major, the same length, a whole number of rows) into <paramref name="sumDout"/> and <paramref name="sumDoutXmu"/> (length d).
     /// </summary>
-    public static unsafe void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, ReadOnlySpan<double> mean,
+    public static void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, ReadOnlySpan<double> mean,
         Span<double> sumDout, Span<double> sumDoutXmu)
     {
-        int d = mean.Length;
-        Check(x.Length, dout.Length, d, sumDout.Length, sumDoutXmu.Length);
-        int rows = x.Length / d;
-        const nuint Ahead = PrefetchBytes / sizeof(double); // prefetch never faults, even past the end
-        ref double xr = ref MemoryMarshal.GetReference(x);
-        ref double gr = ref MemoryMarshal.GetReference(dout);
-        ref double mr = ref MemoryMarshal.GetReference(mean);
-        ref double sr = ref MemoryMarshal.GetReference(sumDout);
-        ref double tr = ref MemoryMarshal.GetReference(sumDoutXmu);
-        for (int i0 = 0; i0 < rows; i0 += RowsPerGroup)
-        {
-            int g = Math.Min(RowsPerGroup, rows - i0);
-            nuint row0 = (nuint)i0 * (nuint)d;
-            nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                if (g == RowsPerGroup)
-                {
-                    // A full group, unrolled: no inner loop, and the four rows are added pairwise (shorter dependency chains).
-                    nuint d1 = (nuint)d, d2 = 2 * d1, d3 = 3 * d1;
-                    for (; j + (nuint)Vector512<double>.Count <= (nuint)d; j += (nuint)Vector512<double>.Count)
-                    {
-                        nuint k = row0 + j;
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d1 + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d1 + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d2 + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d2 + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d3 + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d3 + Ahead)));
-                        }
-                        var m = Vector512.LoadUnsafe(ref mr, j);
-                        var g0 = Vector512.LoadUnsafe(ref gr, k);
-                        var g1 = Vector512.LoadUnsafe(ref gr, k + d1);
-                        var g2 = Vector512.LoadUnsafe(ref gr, k + d2);
-                        var g3 = Vector512.LoadUnsafe(ref gr, k + d3);
-                        var t01 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k) - m, g0, (Vector512.LoadUnsafe(ref xr, k + d1) - m) * g1);
-                        var t23 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k + d2) - m, g2, (Vector512.LoadUnsafe(ref xr, k + d3) - m) * g3);
-                        (Vector512.LoadUnsafe(ref sr, j) + ((g0 + g1) + (g2 + g3))).StoreUnsafe(ref sr, j);
-                        (Vector512.LoadUnsafe(ref tr, j) + (t01 + t23)).StoreUnsafe(ref tr, j);
-                    }
-                }
-                for (; j + (nuint)Vector512<double>.Count <= (nuint)d; j += (nuint)Vector512<double>.Count)
-                {
-                    var m = Vector512.LoadUnsafe(ref mr, j);
-                    var s = Vector512.LoadUnsafe(ref sr, j);
-                    var t = Vector512.LoadUnsafe(ref tr, j);
-                    nuint k = row0 + j;
-                    for (int r = 0; r < g; r++, k += (nuint)d)
-                    {
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + Ahead)));
-                        }
-                        var dv = Vector512.LoadUnsafe(ref gr, k);
-                        s += dv;
-                        t = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k) - m, dv, t);
-                    }
-                    s.StoreUnsafe(ref sr, j);
-                    t.StoreUnsafe(ref tr, j);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j + (nuint)Vector256<double>.Count <= (nuint)d; j += (nuint)Vector256<double>.Count)
-                {
-                    var m = Vector256.LoadUnsafe(ref mr, j);
-                    var s = Vector256.LoadUnsafe(ref sr, j);
-                    var t = Vector256.LoadUnsafe(ref tr, j);
-                    nuint k = row0 + j;
-                    for (int r = 0; r < g; r++, k += (nuint)d)
-                    {
-                        var dv = Vector256.LoadUnsafe(ref gr, k);
-                        s += dv;
-                        t = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, k) - m, dv, t);
-                    }
-                    s.StoreUnsafe(ref sr, j);
-                    t.StoreUnsafe(ref tr, j);
-                }
-            }
-            for (; j < (nuint)d; j++)
-            {
-                double m = Unsafe.Add(ref mr, j), s = 0, t = 0;
-                nuint k = row0 + j;
-                for (int r = 0; r < g; r++, k += (nuint)d)
-                {
-                    double dv = Unsafe.Add(ref gr, k);
-                    s += dv;
-                    t = Math.FusedMultiplyAdd(Unsafe.Add(ref xr, k) - m, dv, t);
-                }
-                Unsafe.Add(ref sr, j) += s;
-                Unsafe.Add(ref tr, j) += t;
-            }
-        }
+        Check(x.Length, dout.Length, mean.Length, sumDout.Length, sumDoutXmu.Length);
+        Sums(x, dout, mean, sumDout, sumDoutXmu);
     }
 
     /// <summary>Rows per float32 block: the float32 column sums cover at most this many rows before they are widened into float64.</summary>
@@ -144,7 +49,7 @@ public static class ColumnSums
     /// plain float32 accumulation, far inside the checker's 8·u32·(N + 4 + κ) allowance for any N, and the per-line work is that of
     /// the float64 kernel (the widening happens once per 64 rows).
     /// </summary>
-    public static unsafe void Accumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, ReadOnlySpan<float> mean,
+    public static void Accumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, ReadOnlySpan<float> mean,
         Span<double> sumDout, Span<double> sumDoutXmu)
     {
         int d = mean.Length;
@@ -158,7 +63,7 @@ public static class ColumnSums
             {
                 int blockRows = Math.Min(Float32BlockRows, rows - b0);
                 block.Clear();
-                Block(x.Slice(b0 * d, blockRows * d), dout.Slice(b0 * d, blockRows * d), mean, block[..d], block[d..]);
+                Sums(x.Slice(b0 * d, blockRows * d), dout.Slice(b0 * d, blockRows * d), mean, block[..d], block[d..]);
                 Widen(block[..d], sumDout);
                 Widen(block[d..], sumDoutXmu);
             }
@@ -169,17 +74,21 @@ public static class ColumnSums
         }
     }
 
-    /// <summary>float32 sums of one block of rows into float32 accumulators (the float64 kernel's loop, in float32).</summary>
-    private static unsafe void Block(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, ReadOnlySpan<float> mean, Span<float> sumDout, Span<float> sumDoutXmu)
+    /// <summary>
+    /// The kernel itself, for float64 and float32 alike: adds the column sums of the rows in <paramref name="x"/> and
+    /// <paramref name="dout"/> (both rows×d, row-major) into <paramref name="sumDout"/> and <paramref name="sumDoutXmu"/> (length d).
+    /// </summary>
+    private static unsafe void Sums<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int d = mean.Length;
         int rows = x.Length / d;
-        const nuint Ahead = PrefetchBytes / sizeof(float);
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float gr = ref MemoryMarshal.GetReference(dout);
-        ref float mr = ref MemoryMarshal.GetReference(mean);
-        ref float sr = ref MemoryMarshal.GetReference(sumDout);
-        ref float tr = ref MemoryMarshal.GetReference(sumDoutXmu);
+        nuint Ahead = (nuint)(PrefetchBytes / Unsafe.SizeOf<T>()); // prefetch never faults, even past the end
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T gr = ref MemoryMarshal.GetReference(dout);
+        ref T mr = ref MemoryMarshal.GetReference(mean);
+        ref T sr = ref MemoryMarshal.GetReference(sumDout);
+        ref T tr = ref MemoryMarshal.GetReference(sumDoutXmu);
         for (int i0 = 0; i0 < rows; i0 += RowsPerGroup)
         {
             int g = Math.Min(RowsPerGroup, rows - i0);
@@ -191,7 +100,7 @@ public static class ColumnSums
                 {
                     // A full group, unrolled: no inner loop, and the four rows are added pairwise (shorter dependency chains).
                     nuint d1 = (nuint)d, d2 = 2 * d1, d3 = 3 * d1;
-                    for (; j + (nuint)Vector512<float>.Count <= (nuint)d; j += (nuint)Vector512<float>.Count)
+                    for (; j + (nuint)Vector512<T>.Count <= (nuint)d; j += (nuint)Vector512<T>.Count)
                     {
                         nuint k = row0 + j;
                         if (Sse.IsSupported)
@@ -210,13 +119,13 @@ public static class ColumnSums
                         var g1 = Vector512.LoadUnsafe(ref gr, k + d1);
                         var g2 = Vector512.LoadUnsafe(ref gr, k + d2);
                         var g3 = Vector512.LoadUnsafe(ref gr, k + d3);
-                        var t01 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k) - m, g0, (Vector512.LoadUnsafe(ref xr, k + d1) - m) * g1);
-                        var t23 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k + d2) - m, g2, (Vector512.LoadUnsafe(ref xr, k + d3) - m) * g3);
+                        var t01 = VectorFma.Fma(Vector512.LoadUnsafe(ref xr, k) - m, g0, (Vector512.LoadUnsafe(ref xr, k + d1) - m) * g1);
+                        var t23 = VectorFma.Fma(Vector512.LoadUnsafe(ref xr, k + d2) - m, g2, (Vector512.LoadUnsafe(ref xr, k + d3) - m) * g3);
                         (Vector512.LoadUnsafe(ref sr, j) + ((g0 + g1) + (g2 + g3))).StoreUnsafe(ref sr, j);
                         (Vector512.LoadUnsafe(ref tr, j) + (t01 + t23)).StoreUnsafe(ref tr, j);
                     }
                 }
-                for (; j + (nuint)Vector512<float>.Count <= (nuint)d; j += (nuint)Vector512<float>.Count)
+                for (; j + (nuint)Vector512<T>.Count <= (nuint)d; j += (nuint)Vector512<T>.Count)
                 {
                     var m = Vector512.LoadUnsafe(ref mr, j);
                     var s = Vector512.LoadUnsafe(ref sr, j);
@@ -231,7 +140,7 @@ public static class ColumnSums
                         }
                         var dv = Vector512.LoadUnsafe(ref gr, k);
                         s += dv;
-                        t = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, k) - m, dv, t);
+                        t = VectorFma.Fma(Vector512.LoadUnsafe(ref xr, k) - m, dv, t);
                     }
                     s.StoreUnsafe(ref sr, j);
                     t.StoreUnsafe(ref tr, j);
@@ -239,7 +148,7 @@ public static class ColumnSums
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                for (; j + (nuint)Vector256<float>.Count <= (nuint)d; j += (nuint)Vector256<float>.Count)
+                for (; j + (nuint)Vector256<T>.Count <= (nuint)d; j += (nuint)Vector256<T>.Count)
                 {
                     var m = Vector256.LoadUnsafe(ref mr, j);
                     var s = Vector256.LoadUnsafe(ref sr, j);
@@ -249,7 +158,7 @@ public static class ColumnSums
                     {
                         var dv = Vector256.LoadUnsafe(ref gr, k);
                         s += dv;
-                        t = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, k) - m, dv, t);
+                        t = VectorFma.Fma(Vector256.LoadUnsafe(ref xr, k) - m, dv, t);
                     }
                     s.StoreUnsafe(ref sr, j);
                     t.StoreUnsafe(ref tr, j);
@@ -257,13 +166,13 @@ public static class ColumnSums
             }
             for (; j < (nuint)d; j++)
             {
-                float m = Unsafe.Add(ref mr, j), s = 0, t = 0;
+                T m = Unsafe.Add(ref mr, j), s = T.Zero, t = T.Zero;
                 nuint k = row0 + j;
                 for (int r = 0; r < g; r++, k += (nuint)d)
                 {
-                    float dv = Unsafe.Add(ref gr, k);
+                    T dv = Unsafe.Add(ref gr, k);
                     s += dv;
-                    t = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, k) - m, dv, t);
+                    t = T.FusedMultiplyAdd(Unsafe.Add(ref xr, k) - m, dv, t);
                 }
                 Unsafe.Add(ref sr, j) += s;
                 Unsafe.Add(ref tr, j) += t;
