@@ -80,7 +80,7 @@ public static class GateComparison
         string by = $"{ratio:0.###}× the reference, was {baseRatio:0.###}× ({change:+0.0%;-0.0%})";
         if (ratio > baseRatio * (1 + tolerance) && p < alpha)
             return new GateRow(after.Id, GateStatus.Slower, baseRatio, ratio, p,
-                $"slower: {by}, beyond the {tolerance:0%} tolerance (p = {p:0.####})");
+                $"slower: {by}, beyond the {tolerance:0%} tolerance (p {PValueText(p)})");
         return new GateRow(after.Id, GateStatus.Ok, baseRatio, ratio, p, by);
     }
 
@@ -99,6 +99,9 @@ public static class GateComparison
                 $"verdict changed: baseline declared {before.Declared}, found {before.Verdict}; now declared {after.Declared}, found {after.Verdict}");
         return null;
     }
+
+    /// <summary>"= 0.0123", or "&lt; 0.0001" for a p-value too small to print.</summary>
+    public static string PValueText(double p) => p < 1e-4 ? "< 0.0001" : $"= {p:0.####}";
 
     /// <summary>The median of <paramref name="values"/>.</summary>
     public static double Median(IReadOnlyList<double> values)

@@ -193,7 +193,7 @@ public static class GateRunner
         foreach (var r in rows)
         {
             stdout.WriteLine($"{r.Id.PadRight(width)}{Status(r.Status),-16}{Ratio(r.BaselineRatio),10}{Ratio(r.CurrentRatio),10}" +
-                             $"{(r.PValue is { } p ? p.ToString("0.####") : "-"),10}  {r.Message}");
+                             $"{(r.PValue is { } p ? (p < 1e-4 ? "<0.0001" : p.ToString("0.####")) : "-"),10}  {r.Message}");
         }
     }
 
