@@ -12,12 +12,17 @@ public sealed class AltSimplified() : BatchNormBackward<double>(BackwardInfo.Cor
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {
-        int N = cache.N, D = cache.D;
-        var xhat = cache.Xhat;
-        var gamma = cache.Gamma;
-        var invStd = cache.InvStd;
+        ColumnSums(dout, cache.Xhat, dbeta, dgamma);
+        Dx(dout, cache.Xhat, cache.Gamma, cache.InvStd, dbeta, dgamma, dx);
+    }
 
-        // Column sums: dbeta = Σdout, dgamma = Σdout·xhat (so Σdxhat = gamma·dbeta and Σdxhat·xhat = gamma·dgamma).
+    /// <summary>
+    /// Pass 1, the column sums: dbeta = Σdout and dgamma = Σdout·xhat (so Σdxhat = gamma·dbeta and
+    /// Σdxhat·xhat = gamma·dgamma). Shared with the mutants, which change one step and keep the rest.
+    /// </summary>
+    public static void ColumnSums(ReadOnlySpan<double> dout, ReadOnlySpan<double> xhat, Span<double> dbeta, Span<double> dgamma)
+    {
+        int D = dbeta.Length, N = dout.Length / D;
         dbeta.Clear();
         dgamma.Clear();
         for (int i = 0; i < N; i++)
@@ -26,8 +31,13 @@ public sealed class AltSimplified() : BatchNormBackward<double>(BackwardInfo.Cor
                 dbeta[j] += dout[i * D + j];
                 dgamma[j] += dout[i * D + j] * xhat[i * D + j];
             }
+    }
 
-        // dx = (gamma·invStd/N)·(N·dout − Σdout − xhat·Σ(dout·xhat))
+    /// <summary>Pass 2: dx = (gamma·invStd/N)·(N·dout − Σdout − xhat·Σ(dout·xhat)), from the column sums of pass 1.</summary>
+    public static void Dx(ReadOnlySpan<double> dout, ReadOnlySpan<double> xhat, ReadOnlySpan<double> gamma, ReadOnlySpan<double> invStd,
+        ReadOnlySpan<double> dbeta, ReadOnlySpan<double> dgamma, Span<double> dx)
+    {
+        int D = gamma.Length, N = dout.Length / D;
         for (int i = 0; i < N; i++)
             for (int j = 0; j < D; j++)
             {

@@ -23,22 +23,8 @@ public sealed class MutantDbetaScaled() : BatchNormBackward<double>(BackwardInfo
         var gamma = cache.Gamma;
         var invStd = cache.InvStd;
 
-        dbeta.Clear();
-        dgamma.Clear();
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dbeta[j] += dout[k];
-                dgamma[j] += dout[k] * xhat[k];
-            }
-
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dx[k] = gamma[j] * invStd[j] / N * (N * dout[k] - dbeta[j] - xhat[k] * dgamma[j]);
-            }
+        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
+        AltSimplified.Dx(dout, xhat, gamma, invStd, dbeta, dgamma, dx);
         for (int j = 0; j < D; j++) dbeta[j] /= N; // mutation: mean instead of sum
     }
 }

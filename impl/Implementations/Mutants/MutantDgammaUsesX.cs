@@ -18,28 +18,17 @@ public sealed class MutantDgammaUsesX() : BatchNormBackward<double>(BackwardInfo
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {
-        int N = cache.N, D = cache.D;
-        var xhat = cache.Xhat;
-        var gamma = cache.Gamma;
-        var invStd = cache.InvStd;
-        var sumDoutXhat = new double[D];
+        // dx keeps its own, right, Σ(dout·xhat); only the dgamma that is returned is wrong.
+        AltSimplified.ColumnSums(dout, cache.Xhat, dbeta, dgamma);
+        AltSimplified.Dx(dout, cache.Xhat, cache.Gamma, cache.InvStd, dbeta, dgamma, dx);
 
-        dbeta.Clear();
+        int N = cache.N, D = cache.D;
         dgamma.Clear();
         for (int i = 0; i < N; i++)
             for (int j = 0; j < D; j++)
             {
                 int k = i * D + j;
-                dbeta[j] += dout[k];
-                sumDoutXhat[j] += dout[k] * xhat[k];
                 dgamma[j] += dout[k] * cache.X[k]; // mutation: x where xhat belongs
-            }
-
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dx[k] = gamma[j] * invStd[j] / N * (N * dout[k] - dbeta[j] - xhat[k] * sumDoutXhat[j]);
             }
     }
 }

@@ -24,21 +24,7 @@ public sealed class MutantEpsOutsideSqrt() : BatchNormBackward<double>(BackwardI
         var invStd = new double[D];
         for (int j = 0; j < D; j++) invStd[j] = 1.0 / (Math.Sqrt(cache.Var[j]) + cache.Eps); // mutation: eps outside the sqrt
 
-        dbeta.Clear();
-        dgamma.Clear();
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dbeta[j] += dout[k];
-                dgamma[j] += dout[k] * xhat[k];
-            }
-
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dx[k] = gamma[j] * invStd[j] / N * (N * dout[k] - dbeta[j] - xhat[k] * dgamma[j]);
-            }
+        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
+        AltSimplified.Dx(dout, xhat, gamma, invStd, dbeta, dgamma, dx);
     }
 }

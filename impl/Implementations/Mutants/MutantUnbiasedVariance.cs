@@ -25,21 +25,7 @@ public sealed class MutantUnbiasedVariance() : BatchNormBackward<double>(Backwar
         var xhat = new double[N * D];
         for (int k = 0; k < N * D; k++) xhat[k] = (cache.X[k] - cache.Mean[k % D]) * invStd[k % D];
 
-        dbeta.Clear();
-        dgamma.Clear();
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dbeta[j] += dout[k];
-                dgamma[j] += dout[k] * xhat[k];
-            }
-
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dx[k] = gamma[j] * invStd[j] / N * (N * dout[k] - dbeta[j] - xhat[k] * dgamma[j]);
-            }
+        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
+        AltSimplified.Dx(dout, xhat, gamma, invStd, dbeta, dgamma, dx);
     }
 }

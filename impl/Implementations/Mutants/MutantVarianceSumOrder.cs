@@ -23,15 +23,7 @@ public sealed class MutantVarianceSumOrder() : BatchNormBackward<double>(Backwar
         var gamma = cache.Gamma;
         var invStd = cache.InvStd;
 
-        dbeta.Clear();
-        dgamma.Clear();
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dbeta[j] += dout[k];
-                dgamma[j] += dout[k] * xhat[k];
-            }
+        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
 
         for (int i = 0; i < N; i++)
             for (int j = 0; j < D; j++)

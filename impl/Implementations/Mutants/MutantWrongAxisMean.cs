@@ -25,15 +25,7 @@ public sealed class MutantWrongAxisMean() : BatchNormBackward<double>(BackwardIn
         var rowMean = new double[N];
         for (int k = 0; k < N * D; k++) rowMean[k / D] += dout[k] / D; // mutation: mean over axis 1
 
-        dbeta.Clear();
-        dgamma.Clear();
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dbeta[j] += dout[k];
-                dgamma[j] += dout[k] * xhat[k];
-            }
+        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
 
         for (int i = 0; i < N; i++)
             for (int j = 0; j < D; j++)
