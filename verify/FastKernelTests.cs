@@ -200,6 +200,59 @@ public class FastKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 17)]
+    [InlineData(7, 1023)]
+    [InlineData(65, 40)]
+    public void Every_vector_width_computes_exactly_the_scalar_loop(int n, int d)
+    {
+        // Both passes are element-wise across columns: vector lane j does the scalar loop's operations on column j, in the
+        // same row order, so every width (512, 256, 128 bits; one the CPU lacks runs in software) must match the scalar
+        // loop bit for bit, remainder columns included. This runs the width-generic bodies this machine would not pick.
+        var p = Random(n, d, 12, offset: 0.5);
+        foreach (int width in new[] { 512, 256, 128 })
+        {
+            Same<double>(p, width);
+            Same<float>(p, width);
+        }
+
+        static void Same<T>(BatchNormProblem p, int width) where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+        {
+            int n = p.N, d = p.D;
+            var x = BatchNorm.Round<T>(p.X);
+            var g = BatchNorm.Round<T>(p.Dout);
+            var mean = BatchNorm.Round<T>(p.Gamma);
+            var a = BatchNorm.Round<T>(p.Beta);
+            var b = BatchNorm.Round<T>(p.Gamma);
+            var c = BatchNorm.Round<T>(p.Beta);
+            var sumDout = new T[d];
+            var sumDoutXmu = new T[d];
+            var dx = new T[n * d];
+            var dxNonTemporal = new T[n * d];
+            var expectedDout = new T[d];
+            var expectedXmu = new T[d];
+            var expectedDx = new T[n * d];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < d; j++)
+                {
+                    int k = i * d + j;
+                    expectedDout[j] += g[k];
+                    expectedXmu[j] = T.FusedMultiplyAdd(x[k] - mean[j], g[k], expectedXmu[j]);
+                    expectedDx[k] = T.FusedMultiplyAdd(a[j], g[k], T.FusedMultiplyAdd(b[j], x[k], c[j]));
+                }
+
+            ColumnSums.SumsAt<T>(width, x, g, mean, sumDout, sumDoutXmu);
+            AffineRows.RowsAt<T>(width, x, g, dx, a, b, c, nonTemporal: false);
+            AffineRows.RowsAt<T>(width, x, g, dxNonTemporal, a, b, c, nonTemporal: true);
+
+            Assert.Equal(expectedDout, sumDout);
+            Assert.Equal(expectedXmu, sumDoutXmu);
+            Assert.Equal(expectedDx, dx);
+            Assert.Equal(expectedDx, dxNonTemporal);
+        }
+    }
+
     [Fact]
     public void Float32_sums_stay_far_inside_the_allowance_at_N_16384()
     {

@@ -1,6 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using BnVerify.Kernels;
 
 namespace BnVerify.Bench.Benchmarks;
 
@@ -8,6 +11,7 @@ namespace BnVerify.Bench.Benchmarks;
 /// The streaming-bandwidth yardstick: the backward's memory pattern with (almost) no arithmetic. Pass 1 reads x and dout
 /// (summing them, so the reads cannot be dropped), pass 2 reads them again and writes dx = x + dout: 5·N·D elements move,
 /// exactly the bytes the roofline counts. Stores are ordinary or non-temporal; the multi-core form splits rows in halves.
+/// It runs at the same vector width as the kernels (<see cref="SimdWidth.Widest"/>), through the same load and store primitives.
 /// </summary>
 public static class StreamKernel
 {
@@ -37,37 +41,47 @@ public static class StreamKernel
         return s;
     }
 
-    private static unsafe double Pattern<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, bool nonTemporal)
-        where T : unmanaged, System.Numerics.INumber<T>
+    /// <summary>The pattern at the widest accelerated vector width, the width the kernels run at.</summary>
+    private static double Pattern<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, bool nonTemporal)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Vector512.IsHardwareAccelerated ? Pattern<T, Vector512<T>, Width512<T>>(x, dout, dx, nonTemporal)
+        : Vector256.IsHardwareAccelerated ? Pattern<T, Vector256<T>, Width256<T>>(x, dout, dx, nonTemporal)
+        : Pattern<T, Vector128<T>, Width128<T>>(x, dout, dx, nonTemporal);
+
+    private static unsafe double Pattern<T, TVec, TW>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, bool nonTemporal)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVec : struct
+        where TW : struct, ISimdWidth<T, TVec>
     {
-        int n = x.Length, w = Vector512<T>.Count;
+        int n = x.Length, w = TW.Count;
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T gr = ref MemoryMarshal.GetReference(dout);
-        var a0 = Vector512<T>.Zero;
-        var a1 = Vector512<T>.Zero;
+        var a0 = TW.Zero;
+        var a1 = TW.Zero;
         int k = 0;
         for (; k + w <= n; k += w)
         {
-            a0 += Vector512.LoadUnsafe(ref xr, (nuint)k);
-            a1 += Vector512.LoadUnsafe(ref gr, (nuint)k);
+            a0 = TW.Add(a0, TW.Load(ref xr, (nuint)k));
+            a1 = TW.Add(a1, TW.Load(ref gr, (nuint)k));
         }
-        T sum = Vector512.Sum(a0 + a1);
+        T sum = TW.Sum(TW.Add(a0, a1));
         for (; k < n; k++) sum += x[k] + dout[k];
 
         fixed (T* yp = dx)
         {
+            ref T yr = ref Unsafe.AsRef<T>(yp);
             k = 0;
             if (nonTemporal)
             {
                 for (; k < n && (nuint)(yp + k) % 64 != 0; k++) yp[k] = x[k] + dout[k];
                 for (; k + w <= n; k += w)
-                    (Vector512.LoadUnsafe(ref xr, (nuint)k) + Vector512.LoadUnsafe(ref gr, (nuint)k)).StoreAlignedNonTemporal(yp + k);
-                if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                    TW.StoreNonTemporal(TW.Add(TW.Load(ref xr, (nuint)k), TW.Load(ref gr, (nuint)k)), yp + k);
+                if (Sse.IsSupported) Sse.StoreFence();
             }
             else
             {
                 for (; k + w <= n; k += w)
-                    (Vector512.LoadUnsafe(ref xr, (nuint)k) + Vector512.LoadUnsafe(ref gr, (nuint)k)).Store(yp + k);
+                    TW.Store(TW.Add(TW.Load(ref xr, (nuint)k), TW.Load(ref gr, (nuint)k)), ref yr, (nuint)k);
             }
             for (; k < n; k++) yp[k] = x[k] + dout[k];
         }

@@ -9,103 +9,102 @@ namespace BnVerify.Kernels;
 /// <summary>
 /// Pass 2 of the fused backward: for every row i and column j of a row-major block,
 /// <c>dx_ij = a_j·dout_ij + (b_j·x_ij + c_j)</c>, two fused multiply-adds per element with per-column constants and no
-/// division. TensorPrimitives style: an explicit <see cref="Vector512"/> body (or <see cref="Vector256"/>) and a scalar
-/// remainder. With <c>nonTemporal</c> the vector stores bypass the cache (each row is first peeled to a 64-byte
+/// division. TensorPrimitives style: one vector body, written once over <see cref="ISimdWidth{T, TVec}"/> and run at the
+/// widest accelerated width (512, 256 or 128 bits), and a scalar remainder. With <c>nonTemporal</c> the vector stores bypass the cache (each row is first peeled to a 64-byte
 /// boundary with scalar stores): worth it only when dx is much larger than the last-level cache.
 /// </summary>
 public static class AffineRows
 {
     /// <summary>
-    /// Software prefetch distance for x and dout, bytes ahead. As in <see cref="ColumnSums.PrefetchBytes"/>: one core keeps too
-    /// few misses in flight with five loads, two FMAs and a store per line; prefetching 16 KiB ahead measured ~30% faster
-    /// at 16384×1024 float64 (the speed of a plain dx = x + dout with the same stores).
+    /// Software prefetch distance for x and dout, bytes ahead, one prefetch per 64-byte line. As in
+    /// <see cref="ColumnSums.PrefetchBytes"/>: five loads, two FMAs and a store per vector leave the out-of-order window too few
+    /// lines in flight. Measured at 16384×1024 float64 with non-temporal stores on the 2-core EPYC (AVX2) VM, paired rounds
+    /// against dx = x + dout with the same stores: no prefetch 89%, 256 B 93%, 512 B 93%, 1 KiB 94%, 4 KiB 84%, 16 KiB 88%
+    /// (40 rounds each; spread ±5%). An earlier session's AVX-512 machine measured 16 KiB about 30% faster than none there.
     /// </summary>
-    public const int PrefetchBytes = 16384;
+    public const int PrefetchBytes = 512;
 
     /// <summary>float64: writes <paramref name="dx"/> (rows×d) from <paramref name="x"/> and <paramref name="dout"/> with the per-column constants a, b, c (length d).</summary>
     public static void Apply(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, Span<double> dx,
         ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool nonTemporal)
     {
-        Check(x.Length, dout.Length, dx.Length, a.Length, b.Length, c.Length);
-        Rows(x, dout, dx, a, b, c, nonTemporal);
+        RowsAt(SimdWidth.Widest, x, dout, dx, a, b, c, nonTemporal);
     }
 
     /// <summary>float32: writes <paramref name="dx"/> (rows×d) from <paramref name="x"/> and <paramref name="dout"/> with the per-column constants a, b, c (length d).</summary>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> dx,
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, bool nonTemporal)
     {
-        Check(x.Length, dout.Length, dx.Length, a.Length, b.Length, c.Length);
-        Rows(x, dout, dx, a, b, c, nonTemporal);
+        RowsAt(SimdWidth.Widest, x, dout, dx, a, b, c, nonTemporal);
     }
 
-    /// <summary>The kernel itself, for float64 and float32 alike (lengths already checked).</summary>
-    private static unsafe void Rows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
+    /// <summary>
+    /// The kernel at a chosen width in bits (512, 256 or 128; a width the CPU lacks runs in software, correctly but slowly):
+    /// lets the tests run every width's body on any machine.
+    /// </summary>
+    internal static void RowsAt<T>(int widthBits, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
         ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        Check(x.Length, dout.Length, dx.Length, a.Length, b.Length, c.Length);
+        switch (widthBits)
+        {
+            case 512: Rows<T, Vector512<T>, Width512<T>>(x, dout, dx, a, b, c, nonTemporal); break;
+            case 256: Rows<T, Vector256<T>, Width256<T>>(x, dout, dx, a, b, c, nonTemporal); break;
+            case 128: Rows<T, Vector128<T>, Width128<T>>(x, dout, dx, a, b, c, nonTemporal); break;
+            default: throw new ArgumentOutOfRangeException(nameof(widthBits), widthBits, "the vector width is 512, 256 or 128 bits.");
+        }
+    }
+
+    /// <summary>The kernel at one vector width <typeparamref name="TVec"/> (see <see cref="ISimdWidth{T, TVec}"/>).</summary>
+    private static unsafe void Rows<T, TVec, TW>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVec : struct
+        where TW : struct, ISimdWidth<T, TVec>
+    {
         int d = a.Length;
         int rows = x.Length / d;
+        nuint w = (nuint)TW.Count;
+        nuint ahead = (nuint)(PrefetchBytes / sizeof(T));
+        nuint lineMask = (nuint)(64 / sizeof(T) - 1); // one prefetch per 64-byte line (see ColumnSums)
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T gr = ref MemoryMarshal.GetReference(dout);
-        // Pinned: the non-temporal path works with the raw address (alignment peel, aligned stores).
-        fixed (T* yp = dx)
-        {
-        ref T yr = ref Unsafe.AsRef<T>(yp);
         ref T ar = ref MemoryMarshal.GetReference(a);
         ref T br = ref MemoryMarshal.GetReference(b);
         ref T cr = ref MemoryMarshal.GetReference(c);
-        for (int i = 0; i < rows; i++)
+        // Pinned: the non-temporal path works with the raw address (alignment peel, aligned stores).
+        fixed (T* yp = dx)
         {
-            nuint row = (nuint)i * (nuint)d;
-            nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
+            ref T yr = ref Unsafe.AsRef<T>(yp);
+            for (int i = 0; i < rows; i++)
             {
-                int W = Vector512<T>.Count;
-                nuint Ahead = (nuint)(PrefetchBytes / sizeof(T));
+                nuint row = (nuint)i * (nuint)d;
+                nuint j = 0;
                 if (nonTemporal)
                 {
-                    // Peel to a 64-byte boundary of dx (elements are aligned to their size, so this is a whole number of elements).
+                    // Peel to a 64-byte boundary of dx (elements are aligned to their size, so this is a whole number of
+                    // elements, and 64 bytes is a multiple of every vector size).
                     nuint misalign = (nuint)(yp + row) % 64;
                     nuint peel = misalign == 0 ? 0 : Math.Min((64 - misalign) / (nuint)sizeof(T), (nuint)d);
                     for (; j < peel; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
-                    for (; j + (nuint)W <= (nuint)d; j += (nuint)W)
-                    {
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
-                        }
-                        VectorFma.Fma(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                VectorFma.Fma(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
-                            .StoreAlignedNonTemporal(yp + row + j);
-                    }
                 }
-                else
+                for (; j + w <= (nuint)d; j += w)
                 {
-                    for (; j + (nuint)W <= (nuint)d; j += (nuint)W)
+                    if (Sse.IsSupported && ((row + j) & lineMask) < w)
                     {
-                        if (Sse.IsSupported)
-                        {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + Ahead)));
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + Ahead)));
-                        }
-                        VectorFma.Fma(Vector512.LoadUnsafe(ref ar, j), Vector512.LoadUnsafe(ref gr, row + j),
-                                VectorFma.Fma(Vector512.LoadUnsafe(ref br, j), Vector512.LoadUnsafe(ref xr, row + j), Vector512.LoadUnsafe(ref cr, j)))
-                            .StoreUnsafe(ref yr, row + j);
+                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + ahead)));
+                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + ahead)));
                     }
+                    var dxv = TW.FusedMultiplyAdd(TW.Load(ref ar, j), TW.Load(ref gr, row + j),
+                        TW.FusedMultiplyAdd(TW.Load(ref br, j), TW.Load(ref xr, row + j), TW.Load(ref cr, j)));
+                    if (nonTemporal) TW.StoreNonTemporal(dxv, yp + row + j);
+                    else TW.Store(dxv, ref yr, row + j);
                 }
+                // Scalar remainder: the columns that do not fill a vector.
+                for (; j < (nuint)d; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
             }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                int W = Vector256<T>.Count;
-                for (; j + (nuint)W <= (nuint)d; j += (nuint)W)
-                    VectorFma.Fma(Vector256.LoadUnsafe(ref ar, j), Vector256.LoadUnsafe(ref gr, row + j),
-                            VectorFma.Fma(Vector256.LoadUnsafe(ref br, j), Vector256.LoadUnsafe(ref xr, row + j), Vector256.LoadUnsafe(ref cr, j)))
-                        .StoreUnsafe(ref yr, row + j);
-            }
-            for (; j < (nuint)d; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
-        }
-        if (nonTemporal && System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.StoreFence();
+            if (nonTemporal && Sse.IsSupported) Sse.StoreFence();
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace BnVerify.Kernels;
@@ -90,100 +91,107 @@ public static class FusedBackward
         int threads, NonTemporal stores) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         bool nonTemporal = stores == NonTemporal.Always
-            || (stores == NonTemporal.WhenLarge && (long)dx.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() >= NonTemporalThresholdBytes);
+            || (stores == NonTemporal.WhenLarge && (long)dx.Length * Unsafe.SizeOf<T>() >= NonTemporalThresholdBytes);
         ArgumentNullException.ThrowIfNull(cache);
         if (typeof(T) != typeof(double) && typeof(T) != typeof(float))
             throw new NotSupportedException($"the fused kernels exist for double and float, not {typeof(T).Name}.");
         int n = cache.N, d = cache.D;
         int chunks = (n + ChunkRows - 1) / ChunkRows;
-        int workers = WorkersFor(n, d, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), threads);
-        double[] partials = Buffers<T>.Partials(chunks * 2 * d);
-        T[] constants = Buffers<T>.Constants(3 * d);
+        int workers = WorkersFor(n, d, Unsafe.SizeOf<T>(), threads);
+
+        // Scratch, 64-byte aligned (AlignedScratch): per chunk a row of Σdout and a row of Σ(x − mean)·dout, stride sd;
+        // then mean (copied here, so its loads are aligned too) and the constants a, b, c, stride st.
+        int sd = AlignedScratch.Stride<double>(d), st = AlignedScratch.Stride<T>(d);
+        var partials = AlignedScratch.Get(ref Buffers<T>.Partials, chunks * 2 * sd);
+        var table = AlignedScratch.Get(ref Buffers<T>.Constants, 4 * st);
+        var mean = table.Slice(0, d);
+        var a = table.Slice(st, d);
+        var b = table.Slice(2 * st, d);
+        var cc = table.Slice(3 * st, d);
+        cache.Mean.CopyTo(mean);
+
+        fixed (double* pp = partials)
+        fixed (T* mp = mean)
         {
             if (workers == 1)
             {
-                SumChunks(cache.X, dout, cache.Mean, partials, d, 0, chunks, n);
+                SumChunks(cache.X, dout, mean, pp, sd, d, 0, chunks, n);
             }
             else
             {
                 fixed (T* xp = cache.X)
                 fixed (T* gp = dout)
-                    Parallel1(workers, (nint)xp, (nint)gp, cache.MeanArray, partials, n, d, chunks);
+                    Parallel1<T>(workers, (nint)xp, (nint)gp, (nint)mp, (nint)pp, sd, n, d, chunks);
             }
+        }
 
-            // Combine the chunks in order (deterministic), into chunk 0's slot.
-            var sumDout = partials.AsSpan(0, d);
-            var sumDoutXmu = partials.AsSpan(d, d);
-            for (int c = 1; c < chunks; c++)
-            {
-                TensorPrimitives.Add(sumDout, partials.AsSpan(c * 2 * d, d), sumDout);
-                TensorPrimitives.Add(sumDoutXmu, partials.AsSpan(c * 2 * d + d, d), sumDoutXmu);
-            }
+        // Combine the chunks in order (deterministic), into chunk 0's slot.
+        var sumDout = partials.Slice(0, d);
+        var sumDoutXmu = partials.Slice(sd, d);
+        for (int c = 1; c < chunks; c++)
+        {
+            TensorPrimitives.Add(sumDout, partials.Slice(c * 2 * sd, d), sumDout);
+            TensorPrimitives.Add(sumDoutXmu, partials.Slice(c * 2 * sd + sd, d), sumDoutXmu);
+        }
 
-            // Per-column constants, in float64 whatever T is.
-            var a = constants.AsSpan(0, d);
-            var b = constants.AsSpan(d, d);
-            var cc = constants.AsSpan(2 * d, d);
-            var invStdT = cache.InvStd;
-            var gammaT = cache.Gamma;
-            var meanT = cache.Mean;
-            double invN = 1.0 / n;
-            for (int j = 0; j < d; j++)
-            {
-                double sd = sumDout[j], sx = sumDoutXmu[j];
-                double invStd = double.CreateTruncating(invStdT[j]);
-                double aj = double.CreateTruncating(gammaT[j]) * invStd;
-                double bj = -aj * invStd * invStd * sx * invN;
-                dbeta[j] = T.CreateTruncating(sd);
-                dgamma[j] = T.CreateTruncating(invStd * sx);
-                a[j] = T.CreateTruncating(aj);
-                b[j] = T.CreateTruncating(bj);
-                cc[j] = T.CreateTruncating(-aj * sd * invN - bj * double.CreateTruncating(meanT[j]));
-            }
+        // Per-column constants, in float64 whatever T is.
+        var invStdT = cache.InvStd;
+        var gammaT = cache.Gamma;
+        double invN = 1.0 / n;
+        for (int j = 0; j < d; j++)
+        {
+            double sumD = sumDout[j], sumX = sumDoutXmu[j];
+            double invStd = double.CreateTruncating(invStdT[j]);
+            double aj = double.CreateTruncating(gammaT[j]) * invStd;
+            double bj = -aj * invStd * invStd * sumX * invN;
+            dbeta[j] = T.CreateTruncating(sumD);
+            dgamma[j] = T.CreateTruncating(invStd * sumX);
+            a[j] = T.CreateTruncating(aj);
+            b[j] = T.CreateTruncating(bj);
+            cc[j] = T.CreateTruncating(-aj * sumD * invN - bj * double.CreateTruncating(mean[j]));
+        }
 
-            if (workers == 1)
-            {
-                Affine(cache.X, dout, dx, a, b, cc, nonTemporal);
-            }
-            else
-            {
-                fixed (T* xp = cache.X)
-                fixed (T* gp = dout)
-                fixed (T* yp = dx)
-                    Parallel2(workers, (nint)xp, (nint)gp, (nint)yp, constants, n, d, chunks, nonTemporal);
-            }
+        if (workers == 1)
+        {
+            Affine(cache.X, dout, dx, a, b, cc, nonTemporal);
+        }
+        else
+        {
+            fixed (T* xp = cache.X)
+            fixed (T* gp = dout)
+            fixed (T* yp = dx)
+            fixed (T* tp = table)
+                Parallel2<T>(workers, (nint)xp, (nint)gp, (nint)yp, (nint)tp, st, n, d, chunks, nonTemporal);
         }
     }
 
     /// <summary>
-    /// Scratch buffers per calling thread (thread-static, so concurrent callers never share one, and a repeated call
-    /// allocates nothing); they grow to the largest problem seen on the thread.
+    /// Scratch arrays per calling thread (thread-static, so concurrent callers never share one, and a repeated call
+    /// allocates nothing); they grow to the largest problem seen on the thread. Used through <see cref="AlignedScratch"/>.
     /// </summary>
     private static class Buffers<T>
     {
-        [ThreadStatic] private static double[]? _partials;
-        [ThreadStatic] private static T[]? _constants;
-
-        public static double[] Partials(int length) => _partials is { } p && p.Length >= length ? p : _partials = new double[length];
-
-        public static T[] Constants(int length) => _constants is { } c && c.Length >= length ? c : _constants = new T[length];
+        [ThreadStatic] public static double[]? Partials;
+        [ThreadStatic] public static T[]? Constants;
     }
 
-    /// <summary>Pass 1 over chunks [c0, c1): each chunk's sums go to its own slot of <paramref name="partials"/>.</summary>
-    private static void SumChunks<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, double[] partials, int d, int c0, int c1, int n)
+    /// <summary>Pass 1 over chunks [c0, c1): each chunk's sums go to its own slot (two rows of stride <paramref name="sd"/>) of the partials table at <paramref name="partials"/>.</summary>
+    private static unsafe void SumChunks<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, double* partials, int sd, int d, int c0, int c1, int n)
         where T : unmanaged
     {
         for (int c = c0; c < c1; c++)
         {
             int r0 = c * ChunkRows, r1 = Math.Min(n, r0 + ChunkRows);
-            var slot = partials.AsSpan(c * 2 * d, 2 * d);
-            slot.Clear();
+            var sumDout = new Span<double>(partials + (long)c * 2 * sd, d);
+            var sumDoutXmu = new Span<double>(partials + (long)c * 2 * sd + sd, d);
+            sumDout.Clear();
+            sumDoutXmu.Clear();
             var xs = x.Slice(r0 * d, (r1 - r0) * d);
             var gs = dout.Slice(r0 * d, (r1 - r0) * d);
             if (typeof(T) == typeof(double))
-                ColumnSums.Accumulate(MemoryMarshal.Cast<T, double>(xs), MemoryMarshal.Cast<T, double>(gs), MemoryMarshal.Cast<T, double>(mean), slot[..d], slot[d..]);
+                ColumnSums.Accumulate(MemoryMarshal.Cast<T, double>(xs), MemoryMarshal.Cast<T, double>(gs), MemoryMarshal.Cast<T, double>(mean), sumDout, sumDoutXmu);
             else
-                ColumnSums.Accumulate(MemoryMarshal.Cast<T, float>(xs), MemoryMarshal.Cast<T, float>(gs), MemoryMarshal.Cast<T, float>(mean), slot[..d], slot[d..]);
+                ColumnSums.Accumulate(MemoryMarshal.Cast<T, float>(xs), MemoryMarshal.Cast<T, float>(gs), MemoryMarshal.Cast<T, float>(mean), sumDout, sumDoutXmu);
         }
     }
 
@@ -202,19 +210,20 @@ public static class FusedBackward
     private static (int First, int End) ChunksOf(int w, int workers, int chunks) =>
         ((int)((long)w * chunks / workers), (int)((long)(w + 1) * chunks / workers));
 
-    private static unsafe void Parallel1<T>(int workers, nint xp, nint gp, T[] mean, double[] partials, int n, int d, int chunks)
+    private static unsafe void Parallel1<T>(int workers, nint xp, nint gp, nint mp, nint pp, int sd, int n, int d, int chunks)
         where T : unmanaged
     {
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             var x = new ReadOnlySpan<T>((void*)xp, n * d);
             var dout = new ReadOnlySpan<T>((void*)gp, n * d);
+            var mean = new ReadOnlySpan<T>((void*)mp, d);
             var (c0, c1) = ChunksOf(w, workers, chunks);
-            SumChunks(x, dout, mean, partials, d, c0, c1, n);
+            SumChunks(x, dout, mean, (double*)pp, sd, d, c0, c1, n);
         });
     }
 
-    private static unsafe void Parallel2<T>(int workers, nint xp, nint gp, nint yp, T[] constants, int n, int d, int chunks, bool nonTemporal)
+    private static unsafe void Parallel2<T>(int workers, nint xp, nint gp, nint yp, nint tp, int st, int n, int d, int chunks, bool nonTemporal)
         where T : unmanaged
     {
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
@@ -225,7 +234,8 @@ public static class FusedBackward
             var x = new ReadOnlySpan<T>((T*)xp + (long)r0 * d, (r1 - r0) * d);
             var dout = new ReadOnlySpan<T>((T*)gp + (long)r0 * d, (r1 - r0) * d);
             var dx = new Span<T>((T*)yp + (long)r0 * d, (r1 - r0) * d);
-            Affine(x, dout, dx, constants.AsSpan(0, d), constants.AsSpan(d, d), constants.AsSpan(2 * d, d), nonTemporal);
+            var table = (T*)tp;
+            Affine(x, dout, dx, new ReadOnlySpan<T>(table + st, d), new ReadOnlySpan<T>(table + 2 * st, d), new ReadOnlySpan<T>(table + 3 * st, d), nonTemporal);
         });
     }
 }

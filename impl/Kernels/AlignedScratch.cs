@@ -1,0 +1,34 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace BnVerify.Kernels;
+
+/// <summary>
+/// Scratch spans that start on a 64-byte (cache-line) boundary, carved from pinned arrays that each caller caches per thread.
+/// The kernels' column accumulators and per-column constants are loaded, and the accumulators stored, once per vector of
+/// data: a misaligned one splits half of those accesses across two cache lines, which measured pass 1 at 63% of a plain sum's
+/// speed instead of 88–91% (16384×1024 float64, AVX2; an ordinary <c>new double[d]</c> is only 8-byte aligned).
+/// </summary>
+internal static class AlignedScratch
+{
+    /// <summary>
+    /// A span of <paramref name="length"/> elements on a 64-byte boundary, inside the pinned array held in
+    /// <paramref name="cache"/> (allocated or grown here; its contents are not cleared). Pinned, so the span's address
+    /// may be handed to worker threads.
+    /// </summary>
+    public static unsafe Span<T> Get<T>(ref T[]? cache, int length) where T : unmanaged
+    {
+        int pad = 64 / sizeof(T);
+        if (cache is null || cache.Length < length + pad) cache = GC.AllocateUninitializedArray<T>(length + pad, pinned: true);
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(cache));
+        int offset = (int)((64 - address % 64) % 64 / (nuint)sizeof(T));
+        return cache.AsSpan(offset, length);
+    }
+
+    /// <summary><paramref name="d"/> rounded up to a whole number of 64-byte lines of <typeparamref name="T"/>: the stride that keeps every row of a scratch table aligned.</summary>
+    public static unsafe int Stride<T>(int d) where T : unmanaged
+    {
+        int line = 64 / sizeof(T);
+        return (d + line - 1) / line * line;
+    }
+}
