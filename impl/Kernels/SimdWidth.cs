@@ -37,6 +37,9 @@ public interface ISimdWidth<T, TVec>
     /// <summary>a − b.</summary>
     static abstract TVec Subtract(TVec a, TVec b);
 
+    /// <summary>a·b.</summary>
+    static abstract TVec Multiply(TVec a, TVec b);
+
     /// <summary>a·b + c, rounded once.</summary>
     static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec c);
 
@@ -80,6 +83,10 @@ public readonly struct Width512<T> : ISimdWidth<T, Vector512<T>> where T : unman
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Subtract(Vector512<T> a, Vector512<T> b) => a - b;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Multiply(Vector512<T> a, Vector512<T> b) => a * b;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -127,6 +134,10 @@ public readonly struct Width256<T> : ISimdWidth<T, Vector256<T>> where T : unman
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> FusedMultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c)
     {
         if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
@@ -167,6 +178,10 @@ public readonly struct Width128<T> : ISimdWidth<T, Vector128<T>> where T : unman
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
