@@ -269,7 +269,7 @@ public class FastKernelTests
     [Fact]
     public void Float32_sums_stay_far_inside_the_allowance_at_N_16384()
     {
-        // The float32 kernel sums blocks of 64 rows in float32 and accumulates in float64; its dbeta error should be
+        // The float32 kernel sums blocks of 256 rows in float32 and accumulates in float64; its dbeta error should be
         // a small fraction of the checker's 8·u32·(N + 4) allowance, not merely inside it.
         const int n = 16384, d = 3;
         var impl = Registry.Get("fused-simd-f32");

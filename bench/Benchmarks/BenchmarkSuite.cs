@@ -88,7 +88,11 @@ public static class BenchmarkSuite
         var summary = BenchmarkRunner.Run<BackwardBenchmarks>(Config(options.Quick, artifacts));
         Directory.CreateDirectory(output);
 
-        var rows = ReportWriter.Rows(summary, verdicts);
+        int rounds = options.Quick ? 5 : 15;
+        Console.WriteLine($"Paired roofline: the fast kernels and the bandwidth yardsticks timed back to back, {rounds} rounds per type and shape...");
+        var paired = PairedRoofline.Measure(CurrentPlan, rounds, seed: 20261201, progress: Console.WriteLine);
+
+        var rows = ReportWriter.Rows(summary, verdicts, paired);
         string command = "dotnet run -c Release --project bench" + (options.Quick ? " -- --quick" : "") + Describe(options);
         File.WriteAllText(Path.Combine(output, "benchmark-report.md"), ReportWriter.Markdown(rows, summary, CurrentPlan, command, clock.Elapsed, ReportWriter.Verification(chosen)));
         ChartWriter.WriteSvg(rows, CurrentPlan.Shapes, Path.Combine(output, "throughput.svg"));

@@ -3,10 +3,11 @@ using System.Diagnostics;
 namespace BnVerify.Bench.Gate;
 
 /// <summary>
-/// Times implementations as ratios to a reference in the same process: each round times every implementation
-/// (in a shuffled order) for a batch of calls sized to about <c>batch</c>, and records its per-call time divided by
-/// the reference's in that round. Drift of the machine within a round cancels in the ratio; rounds give the spread the
-/// statistical test needs.
+/// Times implementations in rounds in the same process: each round times every implementation (in a shuffled order) for a
+/// batch of calls sized to about <c>batch</c>. <see cref="Ratios"/> divides each round's times by the reference's in that
+/// round, so drift of the machine within a round cancels; rounds give the spread the statistical test needs. The gate
+/// uses it for ratios to alt-simplified; the benchmark suite for the paired roofline (kernels against the bandwidth
+/// yardsticks, <see cref="Benchmarks.PairedRoofline"/>).
 /// </summary>
 public static class GateMeasurement
 {
@@ -16,41 +17,49 @@ public static class GateMeasurement
     {
         ArgumentNullException.ThrowIfNull(timed);
         ArgumentNullException.ThrowIfNull(reference);
+        var times = Times(timed.Select(p => (p.Implementation.Info.Id, (Action)p.Run)).ToList(), rounds, batch, seed, progress);
+        var referenceTimes = times[reference.Implementation.Info.Id];
+        return times.ToDictionary(kv => kv.Key, kv => kv.Value.Select((t, r) => t / referenceTimes[r]).ToArray());
+    }
+
+    /// <summary>Per-round seconds per call of every named action in <paramref name="timed"/>.</summary>
+    public static IReadOnlyDictionary<string, double[]> Times(
+        IReadOnlyList<(string Id, Action Run)> timed, int rounds, TimeSpan batch, int seed, Action<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(timed);
         if (rounds < 2) throw new ArgumentOutOfRangeException(nameof(rounds), rounds, "need at least 2 rounds");
 
-        // Warm up every implementation past the JIT's tiering, and size its batch.
-        var calls = new Dictionary<PreparedBackward, int>();
-        foreach (var p in timed)
+        // Warm up every action past the JIT's tiering, and size its batch.
+        var calls = new int[timed.Count];
+        for (int i = 0; i < timed.Count; i++)
         {
-            progress?.Invoke($"warming up {p.Implementation.Info.Id}");
-            double perCall = PerCall(p, TimeSpan.FromMilliseconds(150), out _);
-            calls[p] = Math.Max(1, (int)(batch.TotalSeconds / perCall));
+            progress?.Invoke($"warming up {timed[i].Id}");
+            double perCall = PerCall(timed[i].Run, TimeSpan.FromMilliseconds(150));
+            calls[i] = Math.Max(1, (int)(batch.TotalSeconds / perCall));
         }
 
-        var samples = timed.ToDictionary(p => p.Implementation.Info.Id, _ => new double[rounds]);
+        var samples = timed.ToDictionary(t => t.Id, _ => new double[rounds]);
         var random = new Random(seed);
         for (int r = 0; r < rounds; r++)
         {
             progress?.Invoke($"round {r + 1} of {rounds}");
-            var order = timed.ToArray();
+            var order = Enumerable.Range(0, timed.Count).ToArray();
             random.Shuffle(order);
-            var times = new Dictionary<PreparedBackward, double>();
-            foreach (var p in order) times[p] = Time(p, calls[p]);
-            foreach (var p in timed) samples[p.Implementation.Info.Id][r] = times[p] / times[reference];
+            foreach (int i in order) samples[timed[i].Id][r] = Time(timed[i].Run, calls[i]);
         }
         return samples;
     }
 
-    /// <summary>Seconds per call, running <paramref name="p"/> repeatedly for at least <paramref name="duration"/>.</summary>
-    private static double PerCall(PreparedBackward p, TimeSpan duration, out int count)
+    /// <summary>Seconds per call, running <paramref name="run"/> repeatedly for at least <paramref name="duration"/>.</summary>
+    private static double PerCall(Action run, TimeSpan duration)
     {
-        count = 0;
+        int count = 0;
         long start = Stopwatch.GetTimestamp();
         long until = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         long now;
         do
         {
-            p.Run();
+            run();
             count++;
             now = Stopwatch.GetTimestamp();
         }
@@ -63,13 +72,13 @@ public static class GateMeasurement
     /// garbage one allocating implementation leaves behind (the staged seed allocates a dozen N×D temporaries per call)
     /// is not paid for by whichever implementation runs next.
     /// </summary>
-    private static double Time(PreparedBackward p, int calls)
+    private static double Time(Action run, int calls)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         long start = Stopwatch.GetTimestamp();
-        for (int k = 0; k < calls; k++) p.Run();
+        for (int k = 0; k < calls; k++) run();
         return (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency / calls;
     }
 }

@@ -9,12 +9,12 @@ namespace BnVerify.Implementations;
 /// dx = (invStd/N)·(N·dxhat − Σdxhat − xhat·Σ(dxhat·xhat)). Pass 1 per column: sumDout = Σdout, sumDoutXmu = Σ(x − mean)·dout,
 /// so Σdxhat = gamma·sumDout and Σ(dxhat·xhat) = gamma·invStd·sumDoutXmu; then dbeta = sumDout, dgamma = invStd·sumDoutXmu,
 /// a = gamma·invStd, b = −a·invStd²·sumDoutXmu/N, c = −a·sumDout/N − b·mean; pass 2: dx = a·dout + b·x + c (two FMAs, no division).
-/// Float32: the data, the cache and dx are float32; the column sums are accumulated in float64 (blocks of 64 rows in float32
+/// Float32: the data, the cache and dx are float32; the column sums are accumulated in float64 (blocks of 256 rows in float32
 /// registers, then widened), and a, b, c are formed in float64 and rounded once. The checker judges it against the exact gradient
 /// at its own float32 inputs with the allowance 8·u32·(N + 4 + κ) natural units (u32 = 2^-24, see ErrorModel): the float32 part
-/// of this kernel commits O(u32·(64 + κ)) (rounding of x − mean, the 64-row block sums, the constants and the two FMAs), and the
+/// of this kernel commits O(u32·(66 + κ)) (rounding of x − mean, the 256-row block sums, the constants and the two FMAs), and the
 /// float64 accumulation N·u64, so it stays far inside the allowance for any N (at N = 16384 the allowance is ~8·16388·u32,
-/// the kernel's error at most ~64 u32 — see FastKernelTests).
+/// the kernel's error at most ~66 u32 — see FastKernelTests).
 /// </summary>
 public sealed class FusedSimdF32() : BatchNormBackward<float>(BackwardInfo.Correct(
     "fused-simd-f32", "this project: fused two-pass SIMD kernel (float32 data with float64 column sums, one thread, ordinary stores)", Family.Fast))
