@@ -40,30 +40,6 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         }
     }
 
-    [Fact]
-    public void No_command_runs_the_benchmark_suite_and_writes_the_reports()
-    {
-        // The smallest suite: two implementations (one of them fast, so the paired roofline runs), one type, one small
-        // shape, into a temporary folder (about 15 s). This checks the wiring and the files; it asserts nothing about speed.
-        string folder = Directory.CreateTempSubdirectory("bnverify-bench").FullName;
-        try
-        {
-            var run = CliFixture.Run("--quick", "--impl", "alt-simplified", "fused-simd-f64", "--type", "f64", "--shape", "64x256", "--out", folder);
-            Assert.Equal(0, run.ExitCode);
-            foreach (var file in new[] { "benchmark-report.md", "throughput.svg" })
-                Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} was not written");
-            string report = File.ReadAllText(Path.Combine(folder, "benchmark-report.md"));
-            Assert.Contains("| alt-simplified | correct |", report);
-            // The fast kernel's row carries a paired percentage "P% (Q1–Q3)"; alt-simplified's carries none.
-            Assert.Matches(@"fused-simd-f64\*{0,2} \| correct \|.*\| \d+% \(\d+–\d+\) \|", report);
-            Assert.Matches(@"\| alt-simplified \| correct \|.*\| — \|", report);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
     [Theory]
     [InlineData("--shape", "0x5")]
     [InlineData("--impl", "no-such-id")]
@@ -275,5 +251,37 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         Assert.Equal(CheckCommand.CaseRandom(5, 3).Next(), CheckCommand.CaseRandom(5, 3).Next());
         Assert.NotEqual(CheckCommand.CaseRandom(5, 3).Next(), CheckCommand.CaseRandom(5, 4).Next());
         Assert.NotEqual(CheckCommand.CaseRandom(5, 3).Next(), CheckCommand.CaseRandom(6, 3).Next());
+    }
+}
+
+/// <summary>
+/// The benchmark suite run in process: it sets <see cref="BnVerify.Kernels.FusedBackward.MaxThreads"/> and times code, so
+/// it runs alone (<see cref="SerialCollection"/>).
+/// </summary>
+[Collection(nameof(SerialCollection))]
+public class CliBenchmarkSuiteTests
+{
+    [Fact]
+    public void No_command_runs_the_benchmark_suite_and_writes_the_reports()
+    {
+        // The smallest suite: two implementations (one of them fast, so the paired roofline runs), one type, one small
+        // shape, into a temporary folder (about 15 s). This checks the wiring and the files; it asserts nothing about speed.
+        string folder = Directory.CreateTempSubdirectory("bnverify-bench").FullName;
+        try
+        {
+            var run = CliFixture.Run("--quick", "--impl", "alt-simplified", "fused-simd-f64", "--type", "f64", "--shape", "64x256", "--out", folder);
+            Assert.Equal(0, run.ExitCode);
+            foreach (var file in new[] { "benchmark-report.md", "throughput.svg" })
+                Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} was not written");
+            string report = File.ReadAllText(Path.Combine(folder, "benchmark-report.md"));
+            Assert.Contains("| alt-simplified | correct |", report);
+            // The fast kernel's row carries a paired percentage "P% (Q1–Q3)"; alt-simplified's carries none.
+            Assert.Matches(@"fused-simd-f64\*{0,2} \| correct \|.*\| \d+% \(\d+–\d+\) \|", report);
+            Assert.Matches(@"\| alt-simplified \| correct \|.*\| — \|", report);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

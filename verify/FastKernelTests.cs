@@ -136,41 +136,6 @@ public class FastKernelTests
     }
 
     [Theory]
-    [InlineData("fused-simd-parallel-f64", "fused-simd-f64")]
-    [InlineData("fused-simd-parallel-f32", "fused-simd-f32")]
-    public void Multi_core_is_deterministic_and_matches_one_core(string parallelId, string singleId)
-    {
-        // Several chunks, and the size threshold lowered so that the multi-core path really uses several threads.
-        const int n = 2000, d = 515;
-        var parallel = Registry.Get(parallelId);
-        var single = Registry.Get(singleId);
-        int saved = FusedBackward.MaxThreads;
-        long savedThreshold = FusedBackward.ParallelThresholdBytes;
-        try
-        {
-            FusedBackward.MaxThreads = Math.Max(2, Environment.ProcessorCount);
-            FusedBackward.ParallelThresholdBytes = 0;
-            Assert.True(FusedBackward.WorkersFor(n, d, 8, FusedBackward.MaxThreads) >= 2);
-            var p = parallel.InItsPrecision(Random(n, d, 9));
-            var first = parallel.Run(p);
-            for (int rep = 0; rep < 5; rep++)
-            {
-                var again = parallel.Run(p);
-                foreach (var g in Gradients.All) Assert.Equal(first.Of(g), again.Of(g)); // bitwise: exact double equality
-            }
-            // The chunking does not depend on the thread count, so one core gives the very same bits.
-            var one = single.Run(p);
-            foreach (var g in Gradients.All) Assert.Equal(one.Of(g), first.Of(g));
-            Assert.True(GradientChecker.Check(parallel, p).Pass);
-        }
-        finally
-        {
-            FusedBackward.MaxThreads = saved;
-            FusedBackward.ParallelThresholdBytes = savedThreshold;
-        }
-    }
-
-    [Theory]
     [InlineData(1, 1)]
     [InlineData(3, 17)]
     [InlineData(300, 1023)]
@@ -282,6 +247,49 @@ public class FastKernelTests
             for (int i = 0; i < n; i++) exact += p.Dout[i * d + j];
             double error = Math.Abs(actual.Dbeta[j] - exact);
             Assert.True(error <= 0.05 * model.Allowance(GradientName.Dbeta, j, impl.UnitRoundoff), $"dbeta[{j}] error {error}");
+        }
+    }
+}
+
+/// <summary>
+/// The multi-core path with several real threads: lowers <see cref="FusedBackward.ParallelThresholdBytes"/> and raises
+/// <see cref="FusedBackward.MaxThreads"/> for its duration, so it runs alone (<see cref="SerialCollection"/>).
+/// </summary>
+[Collection(nameof(SerialCollection))]
+public class FastKernelMultiCoreTests
+{
+    [Theory]
+    [InlineData("fused-simd-parallel-f64", "fused-simd-f64")]
+    [InlineData("fused-simd-parallel-f32", "fused-simd-f32")]
+    public void Multi_core_is_deterministic_and_matches_one_core(string parallelId, string singleId)
+    {
+        // Several chunks, and the size threshold lowered so that the multi-core path really uses several threads.
+        const int n = 2000, d = 515;
+        var parallel = Registry.Get(parallelId);
+        var single = Registry.Get(singleId);
+        int saved = FusedBackward.MaxThreads;
+        long savedThreshold = FusedBackward.ParallelThresholdBytes;
+        try
+        {
+            FusedBackward.MaxThreads = Math.Max(2, Environment.ProcessorCount);
+            FusedBackward.ParallelThresholdBytes = 0;
+            Assert.True(FusedBackward.WorkersFor(n, d, 8, FusedBackward.MaxThreads) >= 2);
+            var p = parallel.InItsPrecision(FastKernelTests.Random(n, d, 9));
+            var first = parallel.Run(p);
+            for (int rep = 0; rep < 5; rep++)
+            {
+                var again = parallel.Run(p);
+                foreach (var g in Gradients.All) Assert.Equal(first.Of(g), again.Of(g)); // bitwise: exact double equality
+            }
+            // The chunking does not depend on the thread count, so one core gives the very same bits.
+            var one = single.Run(p);
+            foreach (var g in Gradients.All) Assert.Equal(one.Of(g), first.Of(g));
+            Assert.True(GradientChecker.Check(parallel, p).Pass);
+        }
+        finally
+        {
+            FusedBackward.MaxThreads = saved;
+            FusedBackward.ParallelThresholdBytes = savedThreshold;
         }
     }
 }

@@ -12,7 +12,7 @@ namespace BnVerify.Verify;
 /// They time code, so they run in a collection of their own that xunit does not run beside the CPU-heavy property
 /// tests (on 2 cores those would scatter the rounds and hide even a 2× difference from the significance test).
 /// </summary>
-[Collection(nameof(TimingCollection))]
+[Collection(nameof(SerialCollection))]
 public sealed class GateEndToEndTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("bnverify-gate-e2e").FullName;
@@ -84,7 +84,3 @@ public sealed class GateEndToEndTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
-
-/// <summary>Tests that time code: never run in parallel with other tests.</summary>
-[CollectionDefinition(nameof(TimingCollection), DisableParallelization = true)]
-public sealed class TimingCollection;

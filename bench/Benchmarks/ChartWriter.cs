@@ -13,7 +13,7 @@ public static class ChartWriter
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(shapes);
-        var model = new PlotModel { Title = "BN backward throughput (5·N·D·sizeof(T) bytes / median time)", Background = OxyColors.White };
+        var model = new PlotModel { Title = "BN backward throughput (5·N·D·sizeof(T) bytes / best time)", Background = OxyColors.White };
         // OxyPlot's SVG exporter sizes text with Helvetica metrics: name a font with those metrics (Arial) so the legend fits.
         model.DefaultFont = "Arial";
         model.Legends.Add(new Legend
