@@ -166,6 +166,35 @@ public class FastKernelTests
     }
 
     [Theory]
+    [MemberData(nameof(Ids))]
+    public void One_thread_calls_allocate_nothing_after_the_first(string id)
+    {
+        // The hot path allocates nothing: scratch is thread-static and grows once. Below the multi-core threshold the
+        // parallel kernels run on the calling thread too, so all six must allocate zero bytes on a repeated call.
+        var impl = Registry.Get(id);
+        var p = impl.InItsPrecision(Random(300, 100, 13));
+        switch (impl)
+        {
+            case IBatchNormBackward<double> f64: Assert.Equal(0, AllocatedByRepeatedCall(f64, p)); break;
+            case IBatchNormBackward<float> f32: Assert.Equal(0, AllocatedByRepeatedCall(f32, p)); break;
+            default: Assert.Fail($"{id}: unexpected element type");  break;
+        }
+
+        static long AllocatedByRepeatedCall<T>(IBatchNormBackward<T> impl, BatchNormProblem p) where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+        {
+            var (_, cache) = BatchNorm.Forward<T>(p);
+            var dout = BatchNorm.Round<T>(p.Dout);
+            var dx = new T[p.N * p.D];
+            var dgamma = new T[p.D];
+            var dbeta = new T[p.D];
+            impl.Backward(cache, dout, dx, dgamma, dbeta); // first call: scratch grows here
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            impl.Backward(cache, dout, dx, dgamma, dbeta);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+    }
+
+    [Theory]
     [InlineData(1, 1)]
     [InlineData(3, 17)]
     [InlineData(7, 1023)]
