@@ -118,7 +118,7 @@ public static class BenchmarkSuite
     /// the measured code is the same JIT-compiled Release code). Iterations are few but each lasts ≥ 150 ms, so a fast
     /// kernel runs many invocations per iteration while a slow allocating seed runs one; the median of the iterations ranks the
     /// implementations and the best iteration gives the bandwidth (see <see cref="BenchRow.GBps"/>). The full suite takes 15
-    /// iterations so that the best of them is rarely one disturbed by other work (about 6 minutes in all on the 2-core VM).
+    /// iterations so that the best of them is rarely one disturbed by other work (about 7 minutes in all on the 2-core VM, with the paired roofline).
     /// </summary>
     private static IConfig Config(bool quick, string artifacts)
     {
