@@ -32,8 +32,10 @@ public static class ColumnSums
     /// Software prefetch distance, bytes ahead in each of the group's rows, one prefetch per 64-byte line of x and of dout.
     /// One core's streaming bandwidth is bounded by how many cache misses it keeps in flight, and with the loads, stores and
     /// arithmetic per line the out-of-order window covers fewer lines than a plain sum's. 512 B was the best distance
-    /// tried on an AVX-512 machine (about 20–25% faster than none at 16384×1024) and on the 2-core EPYC (AVX2) VM (no
-    /// prefetch 78%, 256 B 79%, 512 B 81%, 1 KiB 77%, 2 KiB 77% of a plain two-stream sum's speed, paired rounds).
+    /// tried on an AVX-512 machine (about 20–25% faster than none at 16384×1024) and on the 2-core EPYC (AVX2) VM, where
+    /// the sweep was run on a one-row-at-a-time variant of this pass (no prefetch 78%, 256 B 79%, 512 B 81%, 1 KiB 77%,
+    /// 2 KiB 77% of a plain two-stream sum's speed, paired rounds); for these 4-row groups, measured before the accumulators
+    /// were aligned, no prefetch, 256 B and 512 B were within noise of each other (78–81%) and 1 KiB worse (71%).
     /// </summary>
     public const int PrefetchBytes = 512;
 
@@ -103,7 +105,8 @@ public static class ColumnSums
 
     /// <summary>The kernel at one vector width <typeparamref name="TVec"/> (see <see cref="ISimdWidth{T, TVec}"/>).</summary>
     // Always fully optimized: a kernel called a few times on large data would otherwise run its loop as tier-0 or
-    // on-stack-replacement code, which spills loop variables and measured 15–20% slower at 16384×1024 (paired rounds).
+    // on-stack-replacement code, which spills loop variables: the whole backward at 16384×1024 measured 75% instead of 85%
+    // of the roofline in float64 and 87% instead of 102% in float32 that way (paired rounds, AVX2 VM), about 12–15% slower.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Sums<T, TVec, TW>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
