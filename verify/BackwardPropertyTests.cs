@@ -1,3 +1,4 @@
+using BnVerify.Bench;
 using BnVerify.Checking;
 using BnVerify.Doctor;
 using BnVerify.Verify.Support;
@@ -19,7 +20,7 @@ public sealed class BackwardPropertyTests(ITestOutputHelper output)
     [MemberData(nameof(Ids.Correct), MemberType = typeof(Ids))]
     public void Backward_matches_numerical_gradient(string id)
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases);
         output.WriteLine($"{id}: {Cases} cases, seed {Properties.Seed}: {(falsified is null ? "all pass" : "FALSIFIED")}");
         if (falsified is not null)
@@ -35,7 +36,7 @@ public sealed class BackwardPropertyTests(ITestOutputHelper output)
     [MemberData(nameof(Ids.Flawed), MemberType = typeof(Ids))]
     public void Flawed_backward_is_caught_with_a_small_counterexample(string id)
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases);
         Assert.True(falsified is not null, $"{id} is declared flawed ({impl.Info.FlawReason}) but passed {Cases} random cases");
 
@@ -53,7 +54,7 @@ public sealed class BackwardPropertyTests(ITestOutputHelper output)
     [Fact]
     public void Seed000_snippet_passes_when_eps_is_1e8_and_is_caught_otherwise()
     {
-        var impl = Registry.Get("seed000-snippet");
+        var impl = BuiltIn.Implementations.Get("seed000-snippet");
         var eps1e8 = Properties.Problems(new GeneratorRange(MinEps: 1e-8, MaxEps: 1e-8));
         Assert.Null(Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases, eps1e8));
 

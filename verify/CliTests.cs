@@ -1,3 +1,5 @@
+using BnVerify.Checking;
+using BnVerify.Bench;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BnVerify.Bench.Cli;
@@ -15,7 +17,7 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         var run = CliFixture.Run("list");
         Assert.Equal(0, run.ExitCode);
         Assert.Empty(run.Stderr);
-        foreach (var impl in Registry.All)
+        foreach (var impl in BuiltIn.Implementations.All)
         {
             var row = run.Stdout.Split('\n').Single(l => l.StartsWith(impl.Info.Id + " ", StringComparison.Ordinal));
             Assert.Contains(impl.Info.DeclaredText, row);
@@ -59,7 +61,7 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         Assert.Equal(0, run.ExitCode);
         Assert.Empty(run.Stderr);
         Assert.StartsWith("seed: 7\n", run.Stdout);
-        foreach (var impl in Registry.All)
+        foreach (var impl in BuiltIn.Implementations.All)
         {
             var row = run.Stdout.Split('\n').First(l => l.StartsWith(impl.Info.Id + " ", StringComparison.Ordinal));
             var columns = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -155,10 +157,10 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
             Assert.Equal(file.Problem.Eps, c.GetProperty("eps").GetDouble());
         }
         var impls = root.GetProperty("implementations").EnumerateArray().ToList();
-        Assert.Equal(Registry.All.Select(i => i.Info.Id), impls.Select(i => i.GetProperty("id").GetString()));
+        Assert.Equal(BuiltIn.Implementations.All.Select(i => i.Info.Id), impls.Select(i => i.GetProperty("id").GetString()));
         foreach (var impl in impls)
         {
-            var info = Registry.Get(impl.GetProperty("id").GetString()!).Info;
+            var info = BuiltIn.Implementations.Get(impl.GetProperty("id").GetString()!).Info;
             Assert.Equal(info.DeclaredText, impl.GetProperty("expected").GetString());
             Assert.Equal(info.DeclaredText, impl.GetProperty("verdict").GetString());
             var results = impl.GetProperty("results").EnumerateArray().ToList();
@@ -248,14 +250,14 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
     [Fact]
     public void Case_randoms_depend_only_on_seed_and_index()
     {
-        Assert.Equal(CheckCommand.CaseRandom(5, 3).Next(), CheckCommand.CaseRandom(5, 3).Next());
-        Assert.NotEqual(CheckCommand.CaseRandom(5, 3).Next(), CheckCommand.CaseRandom(5, 4).Next());
-        Assert.NotEqual(CheckCommand.CaseRandom(5, 3).Next(), CheckCommand.CaseRandom(6, 3).Next());
+        Assert.Equal(ProblemSource.CaseRandom(5, 3).Next(), ProblemSource.CaseRandom(5, 3).Next());
+        Assert.NotEqual(ProblemSource.CaseRandom(5, 3).Next(), ProblemSource.CaseRandom(5, 4).Next());
+        Assert.NotEqual(ProblemSource.CaseRandom(5, 3).Next(), ProblemSource.CaseRandom(6, 3).Next());
     }
 }
 
 /// <summary>
-/// The benchmark suite run in process: it sets <see cref="BnVerify.Kernels.FusedBackward.MaxThreads"/> and times code, so
+/// The benchmark suite run in process: it sets BenchmarkSuite.CurrentPlan and times code, so
 /// it runs alone (<see cref="SerialCollection"/>).
 /// </summary>
 [Collection(nameof(SerialCollection))]

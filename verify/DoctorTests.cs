@@ -1,3 +1,4 @@
+using BnVerify.Bench;
 using BnVerify.Checking;
 using BnVerify.Doctor;
 using BnVerify.Verify.Support;
@@ -75,7 +76,7 @@ public sealed class DoctorTests(ITestOutputHelper output)
     {
         foreach (int seed in new[] { DerivationDoctor.DefaultSeed, 1, 2 })
         {
-            var d = DerivationDoctor.Diagnose(Registry.Get(id), seed);
+            var d = DerivationDoctor.Diagnose(BuiltIn.Implementations.Get(id), seed);
             Assert.False(d.FlawFound, $"{id}, seed {seed}: {d.Summary()}");
         }
     }
@@ -84,7 +85,7 @@ public sealed class DoctorTests(ITestOutputHelper output)
     [MemberData(nameof(Ids.Flawed), MemberType = typeof(Ids))]
     public void Every_flawed_implementation_gets_a_diagnosis(string id)
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         string text = DerivationDoctor.Describe(impl);
         output.WriteLine(text);
         var d = DerivationDoctor.Diagnose(impl);
@@ -100,20 +101,20 @@ public sealed class DoctorTests(ITestOutputHelper output)
     public void Diagnosis_is_stable_across_seeds(string id, FindingKind kind)
     {
         for (int seed = 1; seed <= 5; seed++)
-            Assert.True(DerivationDoctor.Diagnose(Registry.Get(id), seed).Names(kind, GradientName.Dx), $"{id}, seed {seed}");
+            Assert.True(DerivationDoctor.Diagnose(BuiltIn.Implementations.Get(id), seed).Names(kind, GradientName.Dx), $"{id}, seed {seed}");
     }
 
     [Fact]
     public void Diagnosis_never_reads_the_declared_verdict_or_reason()
     {
         // The same code under a false declaration gets the same diagnosis; a correct one declared flawed gets none.
-        var liar = new Relabelled(Registry.Get("seed002-alt"), BackwardInfo.Correct("liar", "test", Family.Reference));
-        var honest = DerivationDoctor.Diagnose(Registry.Get("seed002-alt"));
+        var liar = new Relabelled(BuiltIn.Implementations.Get("seed002-alt"), BackwardInfo.Correct("liar", "test", Family.Reference));
+        var honest = DerivationDoctor.Diagnose(BuiltIn.Implementations.Get("seed002-alt"));
         var relabelled = DerivationDoctor.Diagnose(liar);
         Assert.Equal(honest.KindsText(), relabelled.KindsText());
         Assert.Equal(honest.Summary(), relabelled.Summary());
 
-        var slandered = new Relabelled(Registry.Get("alt-simplified"),
+        var slandered = new Relabelled(BuiltIn.Implementations.Get("alt-simplified"),
             BackwardInfo.Flawed("slandered", "test", "the mean-path term is missing", Family.Mutant));
         Assert.False(DerivationDoctor.Diagnose(slandered).FlawFound);
     }
@@ -121,13 +122,14 @@ public sealed class DoctorTests(ITestOutputHelper output)
     [Fact]
     public void Failing_check_is_explained_with_the_diagnosis_and_a_step_study()
     {
-        var impl = Registry.Get("seed002-alt");
+        var impl = BuiltIn.Implementations.Get("seed002-alt");
         var failing = MutationScore.ProblemSet().Select(p => GradientChecker.Check(impl, p)).First(r => !r.Pass);
-        string message = DerivationDoctor.ExplainFailure(failing);
+        string message = DerivationDoctor.ExplainFailure(failing, impl);
         output.WriteLine(message);
         Assert.Contains("uses Σdout where Σ(dout·xhat) belongs", message);
         Assert.Contains("(formula)", message);
-        Assert.Equal("pass", DerivationDoctor.ExplainFailure(GradientChecker.Check(Registry.Get("alt-simplified"), failing.Problem)));
+        var reference = BuiltIn.Implementations.Get("alt-simplified");
+        Assert.Equal("pass", DerivationDoctor.ExplainFailure(GradientChecker.Check(reference, failing.Problem), reference));
     }
 
     [Fact]
@@ -136,11 +138,11 @@ public sealed class DoctorTests(ITestOutputHelper output)
         var p = DoctorProblems.Make(1, 0);
         foreach (var id in new[] { "seed002-alt", "seed000-snippet", "seed001-chain-rule", "seed003-derivation" })
         {
-            var study = StepStudy.Measure(Registry.Get(id), p, GradientName.Dx, 3);
+            var study = StepStudy.Measure(BuiltIn.Implementations.Get(id), p, GradientName.Dx, 3);
             output.WriteLine($"{id}: {study.Sentence}");
             Assert.Equal(MismatchSource.Formula, study.Source);
         }
-        var dbeta = StepStudy.Measure(Registry.Get("mutant-dbeta-scaled"), p, GradientName.Dbeta, 0);
+        var dbeta = StepStudy.Measure(BuiltIn.Implementations.Get("mutant-dbeta-scaled"), p, GradientName.Dbeta, 0);
         Assert.Equal(MismatchSource.Formula, dbeta.Source);
     }
 
@@ -148,7 +150,7 @@ public sealed class DoctorTests(ITestOutputHelper output)
     public void Step_study_calls_a_correct_gradients_noise_truncation_or_rounding()
     {
         var p = DoctorProblems.Make(1, 0);
-        var impl = Registry.Get("alt-simplified");
+        var impl = BuiltIn.Implementations.Get("alt-simplified");
         var model = ErrorModel.For(p);
         for (int index = 0; index < 4; index++)
         {
@@ -178,8 +180,8 @@ public sealed class DoctorTests(ITestOutputHelper output)
 
     private Diagnosis Diagnose(string id)
     {
-        var d = DerivationDoctor.Diagnose(Registry.Get(id));
-        output.WriteLine(DerivationDoctor.Describe(Registry.Get(id)));
+        var d = DerivationDoctor.Diagnose(BuiltIn.Implementations.Get(id));
+        output.WriteLine(DerivationDoctor.Describe(BuiltIn.Implementations.Get(id)));
         return d;
     }
 

@@ -1,3 +1,4 @@
+using BnVerify.Bench;
 using BnVerify.Checking;
 using BnVerify.Implementations;
 using BnVerify.Kernels;
@@ -14,7 +15,7 @@ public class FastKernelTests
 {
     public static readonly string[] FastIds = ["fused-simd-f64", "fused-simd-f32", "fused-simd-nt-f64", "fused-simd-nt-f32", "fused-simd-parallel-f64", "fused-simd-parallel-f32"];
 
-    public static TheoryData<string> Ids() => [.. Registry.All.Where(i => i.Info.Family == Family.Fast).Select(i => i.Info.Id)];
+    public static TheoryData<string> Ids() => [.. BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Fast).Select(i => i.Info.Id)];
 
     /// <summary>A random problem: x = offset + scale·z, gamma and beta Gaussian, dout Gaussian; <paramref name="constantCols"/> columns are constant.</summary>
     internal static BatchNormProblem Random(int n, int d, int seed, double offset = 0, double scale = 1, int constantCols = 0, double eps = 1e-5)
@@ -43,28 +44,29 @@ public class FastKernelTests
     {
         foreach (var id in FastIds)
         {
-            Assert.True(Registry.Exists(id), id);
-            Assert.Equal(Verdict.Correct, Registry.Get(id).Info.Declared);
-            Assert.Equal(Family.Fast, Registry.Get(id).Info.Family);
+            Assert.True(BuiltIn.Implementations.Exists(id), id);
+            Assert.Equal(Verdict.Correct, BuiltIn.Implementations.Get(id).Info.Declared);
+            Assert.Equal(Family.Fast, BuiltIn.Implementations.Get(id).Info.Family);
         }
-        Assert.Equal(typeof(float), Registry.Get("fused-simd-f32").ElementType);
-        Assert.Equal(typeof(double), Registry.Get("fused-simd-f64").ElementType);
+        Assert.Equal(typeof(float), BuiltIn.Implementations.Get("fused-simd-f32").ElementType);
+        Assert.Equal(typeof(double), BuiltIn.Implementations.Get("fused-simd-f64").ElementType);
     }
 
     [Fact]
     public void Small_problems_stay_on_one_thread()
     {
-        Assert.Equal(1, FusedBackward.WorkersFor(64, 256, 8, 8));
-        Assert.Equal(1, FusedBackward.WorkersFor(100_000, 1, 8, 1));
-        long threshold = FusedBackward.ParallelThresholdBytes;
-        if (threshold > 0) Assert.True(FusedBackward.WorkersFor(16384, 1024, 8, 2) == 2 || threshold > 16384L * 1024 * 8);
+        var defaults = new KernelOptions(Threads: 8);
+        Assert.Equal(1, FusedBackward.WorkersFor(64, 256, 8, defaults));
+        Assert.Equal(1, FusedBackward.WorkersFor(100_000, 1, 8, new KernelOptions(Threads: 1)));
+        Assert.Equal(2, FusedBackward.WorkersFor(16384, 1024, 8, new KernelOptions(Threads: 2)));
+        Assert.Equal(1, FusedBackward.WorkersFor(16384, 1024, 8, new KernelOptions(Threads: 2, ParallelThresholdBytes: long.MaxValue)));
     }
 
     [Theory]
     [MemberData(nameof(Ids))]
     public void Passes_the_checker_on_large_shapes(string id)
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         foreach (var (n, d, seed) in new[] { (2048, 64, 1), (1500, 300, 2), (600, 1024, 3) })
         {
             var result = GradientChecker.Check(impl, Random(n, d, seed));
@@ -76,7 +78,7 @@ public class FastKernelTests
     [MemberData(nameof(Ids))]
     public void Passes_the_checker_for_odd_D_and_odd_N(string id)
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         foreach (int d in new[] { 1, 3, 17, 33, 1023 })
             foreach (int n in new[] { 1, 2, 5, 257 })
             {
@@ -89,7 +91,7 @@ public class FastKernelTests
     [MemberData(nameof(Ids))]
     public void Agrees_with_alt_simplified_elementwise(string id)
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         var reference = new AltSimplified();
         foreach (var (n, d, seed) in new[] { (7, 19, 4), (300, 65, 5), (1, 9, 6) })
         {
@@ -114,7 +116,7 @@ public class FastKernelTests
     [MemberData(nameof(Ids))]
     public void Handles_zero_variance_columns(string id)
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         foreach (var (n, d) in new[] { (8, 5), (300, 40) })
         {
             var result = GradientChecker.Check(impl, Random(n, d, 7, constantCols: 3));
@@ -126,7 +128,7 @@ public class FastKernelTests
     [MemberData(nameof(Ids))]
     public void Handles_large_offsets(string id)
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         foreach (double offset in new[] { 1e3, 1e6, -1e8 })
             foreach (var (n, d) in new[] { (6, 3), (512, 33) })
             {
@@ -158,7 +160,7 @@ public class FastKernelTests
                     var dx = new T[p.N * p.D];
                     var dgamma = new T[p.D];
                     var dbeta = new T[p.D];
-                    FusedBackward.Run(cache, dout, dx, dgamma, dbeta, threads, stores);
+                    FusedBackward.Run(cache, dout, dx, dgamma, dbeta, new KernelOptions(threads, stores, ParallelThresholdBytes: 0));
                     results.Add([.. dx, .. dgamma, .. dbeta]);
                 }
             foreach (var r in results.Skip(1)) Assert.Equal(results[0], r);
@@ -171,7 +173,7 @@ public class FastKernelTests
     {
         // The hot path allocates nothing: scratch is thread-static and grows once. Below the multi-core threshold the
         // parallel kernels run on the calling thread too, so all six must allocate zero bytes on a repeated call.
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         var p = impl.InItsPrecision(Random(300, 100, 13));
         switch (impl)
         {
@@ -266,7 +268,7 @@ public class FastKernelTests
         // The float32 kernel sums blocks of 256 rows in float32 and accumulates in float64; its dbeta error should be
         // a small fraction of the checker's 8·u32·(N + 4) allowance, not merely inside it.
         const int n = 16384, d = 3;
-        var impl = Registry.Get("fused-simd-f32");
+        var impl = BuiltIn.Implementations.Get("fused-simd-f32");
         var p = impl.InItsPrecision(Random(n, d, 10, offset: 1.0));
         var actual = impl.Run(p);
         var model = ErrorModel.For(p);
@@ -281,10 +283,9 @@ public class FastKernelTests
 }
 
 /// <summary>
-/// The multi-core path with several real threads: lowers <see cref="FusedBackward.ParallelThresholdBytes"/> and raises
-/// <see cref="FusedBackward.MaxThreads"/> for its duration, so it runs alone (<see cref="SerialCollection"/>).
+/// The multi-core path with several real threads: the kernel is given its own options (threshold 0, at least two
+/// threads), so nothing process-wide changes and the test runs beside the others.
 /// </summary>
-[Collection(nameof(SerialCollection))]
 public class FastKernelMultiCoreTests
 {
     [Theory]
@@ -294,31 +295,20 @@ public class FastKernelMultiCoreTests
     {
         // Several chunks, and the size threshold lowered so that the multi-core path really uses several threads.
         const int n = 2000, d = 515;
-        var parallel = Registry.Get(parallelId);
-        var single = Registry.Get(singleId);
-        int saved = FusedBackward.MaxThreads;
-        long savedThreshold = FusedBackward.ParallelThresholdBytes;
-        try
+        var options = new KernelOptions(Threads: Math.Max(2, Environment.ProcessorCount), Stores: NonTemporal.WhenLarge, ParallelThresholdBytes: 0);
+        var parallel = ((ITunableBackward)BuiltIn.Implementations.Get(parallelId)).With(options);
+        var single = BuiltIn.Implementations.Get(singleId);
+        Assert.True(FusedBackward.WorkersFor(n, d, 8, options) >= 2);
+        var p = parallel.InItsPrecision(FastKernelTests.Random(n, d, 9));
+        var first = parallel.Run(p);
+        for (int rep = 0; rep < 5; rep++)
         {
-            FusedBackward.MaxThreads = Math.Max(2, Environment.ProcessorCount);
-            FusedBackward.ParallelThresholdBytes = 0;
-            Assert.True(FusedBackward.WorkersFor(n, d, 8, FusedBackward.MaxThreads) >= 2);
-            var p = parallel.InItsPrecision(FastKernelTests.Random(n, d, 9));
-            var first = parallel.Run(p);
-            for (int rep = 0; rep < 5; rep++)
-            {
-                var again = parallel.Run(p);
-                foreach (var g in Gradients.All) Assert.Equal(first.Of(g), again.Of(g)); // bitwise: exact double equality
-            }
-            // The chunking does not depend on the thread count, so one core gives the very same bits.
-            var one = single.Run(p);
-            foreach (var g in Gradients.All) Assert.Equal(one.Of(g), first.Of(g));
-            Assert.True(GradientChecker.Check(parallel, p).Pass);
+            var again = parallel.Run(p);
+            foreach (var g in Gradients.All) Assert.Equal(first.Of(g), again.Of(g)); // bitwise: exact double equality
         }
-        finally
-        {
-            FusedBackward.MaxThreads = saved;
-            FusedBackward.ParallelThresholdBytes = savedThreshold;
-        }
+        // The chunking does not depend on the thread count, so one core gives the very same bits.
+        var one = single.Run(p);
+        foreach (var g in Gradients.All) Assert.Equal(one.Of(g), first.Of(g));
+        Assert.True(GradientChecker.Check(parallel, p).Pass);
     }
 }

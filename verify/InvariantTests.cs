@@ -1,3 +1,4 @@
+using BnVerify.Bench;
 using BnVerify.Checking;
 using BnVerify.Verify.Support;
 using Xunit;
@@ -82,7 +83,7 @@ public sealed class InvariantTests
     [MemberData(nameof(Ids.Correct), MemberType = typeof(Ids))]
     public void Dbeta_is_the_column_sum_of_dout_and_dgamma_the_column_sum_of_dout_times_xhat(string id) => Holds(id, p =>
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         var seen = impl.InItsPrecision(p);
         var g = impl.Run(seen);
         var model = ErrorModel.For(seen);
@@ -103,7 +104,7 @@ public sealed class InvariantTests
 
     private static (double[] Dx, ErrorModel Model, double U) Run(string id, BatchNormProblem p)
     {
-        var impl = Registry.Get(id);
+        var impl = BuiltIn.Implementations.Get(id);
         var seen = impl.InItsPrecision(p);
         return (impl.Run(seen).Dx, ErrorModel.For(seen), impl.UnitRoundoff);
     }

@@ -1,3 +1,4 @@
+using BnVerify.Bench;
 using BnVerify.Checking;
 using BnVerify.Doctor;
 using Xunit;
@@ -11,7 +12,7 @@ namespace BnVerify.Verify;
 /// </summary>
 public sealed class MutantTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<MutationReport> Report = new(() => MutationScore.Compute());
+    private static readonly Lazy<MutationReport> Report = new(() => MutationScore.Compute(BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant)));
 
     /// <summary>Mutant ids, for the per-mutant theory.</summary>
     public static TheoryData<string> MutantIds
@@ -19,7 +20,7 @@ public sealed class MutantTests(ITestOutputHelper output)
         get
         {
             var data = new TheoryData<string>();
-            foreach (var m in Registry.All.Where(i => i.Info.Family == Family.Mutant)) data.Add(m.Info.Id);
+            foreach (var m in BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant)) data.Add(m.Info.Id);
             return data;
         }
     }
@@ -27,7 +28,7 @@ public sealed class MutantTests(ITestOutputHelper output)
     [Fact]
     public void Catalog_has_at_least_12_mutants_each_declared_flawed_with_a_planted_flaw()
     {
-        var mutants = Registry.All.Where(i => i.Info.Family == Family.Mutant).ToList();
+        var mutants = BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant).ToList();
         Assert.True(mutants.Count >= 12, $"only {mutants.Count} mutants");
         Assert.All(mutants, m =>
         {
@@ -69,7 +70,7 @@ public sealed class MutantTests(ITestOutputHelper output)
     public void Float32_variance_mutant_is_far_off_at_large_offsets()
     {
         // Right in exact arithmetic, wrong at large offsets: its error grows with the offset far past the float64 allowance.
-        var impl = Registry.Get("mutant-variance-float32");
+        var impl = BuiltIn.Implementations.Get("mutant-variance-float32");
         var near = DoctorProblems.Make(DerivationDoctor.DefaultSeed, 0); // offsets within ±3 spreads
         var far = DoctorProblems.Make(DerivationDoctor.DefaultSeed, 2);  // offsets of 150..300 spreads
         double nearError = GradientChecker.Check(impl, near).MaxError(GradientName.Dx);

@@ -1,3 +1,4 @@
+using BnVerify.Bench;
 using BnVerify.Checking;
 using Xunit;
 using Xunit.Abstractions;
@@ -17,7 +18,7 @@ public sealed class NoFalseAlarmTests(ITestOutputHelper output)
     [Fact]
     public void Correct_implementations_raise_no_false_alarm_over_10000_random_cases()
     {
-        var correct = Registry.All.Where(i => i.Info.Declared == Verdict.Correct).ToList();
+        var correct = BuiltIn.Implementations.All.Where(i => i.Info.Declared == Verdict.Correct).ToList();
         var alarms = new System.Collections.Concurrent.ConcurrentBag<string>();
         // Every decade of the range: scales, offsets, eps, zero-variance columns, constant dout columns now and then.
         var range = new GeneratorRange(ZeroVarianceChance: 0.1, ConstantDoutChance: 0.05);

@@ -1,3 +1,4 @@
+using BnVerify.Bench;
 using BnVerify.Implementations;
 using Xunit;
 
@@ -63,8 +64,8 @@ public sealed class ValidationTests
             ["seed003-derivation"] = Verdict.Flawed,
             ["seed001-chain-rule"] = Verdict.Flawed,
         };
-        foreach (var (id, verdict) in required) Assert.Equal(verdict, Registry.Get(id).Info.Declared);
-        Assert.All(Registry.All.Where(i => i.Info.Declared == Verdict.Flawed), i => Assert.False(string.IsNullOrWhiteSpace(i.Info.FlawReason)));
-        Assert.Equal(Registry.All.Count, Registry.All.Select(i => i.Info.Id).Distinct().Count());
+        foreach (var (id, verdict) in required) Assert.Equal(verdict, BuiltIn.Implementations.Get(id).Info.Declared);
+        Assert.All(BuiltIn.Implementations.All.Where(i => i.Info.Declared == Verdict.Flawed), i => Assert.False(string.IsNullOrWhiteSpace(i.Info.FlawReason)));
+        Assert.Equal(BuiltIn.Implementations.All.Count, BuiltIn.Implementations.All.Select(i => i.Info.Id).Distinct().Count());
     }
 }

@@ -44,7 +44,7 @@ public static class BenchmarkSuite
     /// <summary>"f32" or "f64" for an id.</summary>
     public static string TypeOf(string id) =>
         IsYardstick(id) ? (id.EndsWith("f32", StringComparison.Ordinal) ? "f32" : "f64")
-        : Registry.Get(id).ElementType == typeof(float) ? "f32" : "f64";
+        : BuiltIn.Implementations.Get(id).ElementType == typeof(float) ? "f32" : "f64";
 
     /// <summary>True for implementations that split work across threads.</summary>
     public static bool IsMultiCore(string id) => id.Contains("parallel", StringComparison.Ordinal) || id.StartsWith("bandwidth-mt", StringComparison.Ordinal);
@@ -70,12 +70,11 @@ public static class BenchmarkSuite
         var types = options.EffectiveTypes;
         foreach (var s in options.EffectiveShapes) BenchmarkOptions.ParseShape(s);
         var chosen = options.Impls is { Count: > 0 }
-            ? options.Impls.Where(id => !IsYardstick(id)).Select(id => Registry.Get(id)).ToList()
-            : Registry.All.Where(i => i.Info.Family != Family.Mutant).ToList();
+            ? options.Impls.Where(id => !IsYardstick(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList()
+            : BuiltIn.Implementations.All.Where(i => i.Info.Family != Family.Mutant).ToList();
         chosen = chosen.Where(i => types.Contains(i.ElementType == typeof(float) ? "f32" : "f64")).ToList();
         var ids = chosen.Select(i => i.Info.Id).Concat(types.SelectMany(Yardsticks)).ToList();
         int threads = options.EffectiveThreads;
-        FusedBackward.MaxThreads = threads;
         CurrentPlan = new SuitePlan(ids, options.EffectiveShapes, threads);
 
         Console.WriteLine($"Checking {chosen.Count} implementations before benchmarking...");
@@ -174,7 +173,7 @@ public static class BenchmarkSuite
             int t = id.Contains("-mt-", StringComparison.Ordinal) ? threads : 1;
             // The multi-core yardstick stores as the multi-core kernels do: non-temporal once dx exceeds the threshold.
             bool nt = id.Contains("-nt-", StringComparison.Ordinal)
-                || (t > 1 && (long)n * d * (TypeOf(id) == "f32" ? 4 : 8) >= FusedBackward.NonTemporalThresholdBytes);
+                || (t > 1 && (long)n * d * (TypeOf(id) == "f32" ? 4 : 8) >= KernelOptions.DefaultNonTemporalThresholdBytes);
             if (TypeOf(id) == "f32")
             {
                 var data = BenchData<float>.For(shape);
@@ -188,8 +187,7 @@ public static class BenchmarkSuite
                 return () => StreamKernel.Consume(StreamKernel.Run(x, data.Dout, data.Dx, nt, t));
             }
         }
-        var impl = Registry.Get(id);
-        FusedBackward.MaxThreads = threads;
+        var impl = BuiltIn.WithThreads(BuiltIn.Implementations.Get(id), threads);
         switch (impl)
         {
             case IBatchNormBackward<double> f64:

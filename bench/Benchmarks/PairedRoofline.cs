@@ -31,7 +31,7 @@ public static class PairedRoofline
     {
         ArgumentNullException.ThrowIfNull(plan);
         var result = new Dictionary<(string, string), PairedPercent>();
-        var fast = plan.Ids.Where(id => !BenchmarkSuite.IsYardstick(id) && Registry.Get(id).Info.Family == Family.Fast).ToList();
+        var fast = plan.Ids.Where(id => !BenchmarkSuite.IsYardstick(id) && BuiltIn.Implementations.Get(id).Info.Family == Family.Fast).ToList();
         foreach (var type in fast.Select(BenchmarkSuite.TypeOf).Distinct())
             foreach (var shape in plan.Shapes)
             {

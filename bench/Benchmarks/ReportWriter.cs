@@ -173,7 +173,7 @@ public static class ReportWriter
         ArgumentNullException.ThrowIfNull(benchmarked);
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        var score = BnVerify.Doctor.MutationScore.Compute();
+        var score = BnVerify.Doctor.MutationScore.Compute(BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant));
         sb.AppendLine("## Verification");
         sb.AppendLine();
         sb.AppendLine(c, $"**{score.Headline}.**");

@@ -36,19 +36,6 @@ internal static class CheckCommand
         return command;
     }
 
-    /// <summary>
-    /// The random source of case <paramref name="index"/> under <paramref name="seed"/>: SplitMix64 of (seed, index),
-    /// so every case is reproducible on its own and independent of how the work is scheduled.
-    /// </summary>
-    public static Random CaseRandom(int seed, int index)
-    {
-        ulong z = ((ulong)(uint)seed << 32 | (uint)index) + 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return new Random((int)(z & int.MaxValue));
-    }
-
     /// <summary>What one implementation did over all cases.</summary>
     private sealed class Outcome(IBatchNormBackward impl, int cases)
     {
@@ -92,7 +79,7 @@ internal static class CheckCommand
             Parallel.For(0, cases, parallel, c =>
             {
                 // Drawn once per case and shared by every implementation, as are the oracles (CheckAll).
-                var problem = ProblemGenerator.Generate(CaseRandom(seed, c), range);
+                var problem = new ProblemSource(range).Case(seed, c);
                 var results = GradientChecker.CheckAll(impls, problem);
                 for (int k = 0; k < outcomes.Length; k++)
                 {
@@ -110,7 +97,7 @@ internal static class CheckCommand
         foreach (var outcome in outcomes.Where(o => o.Found == Verdict.Flawed))
         {
             int index = outcome.FirstFailing;
-            var original = ProblemGenerator.Generate(CaseRandom(seed, index), range);
+            var original = new ProblemSource(range).Case(seed, index);
             var impl = outcome.Impl;
             var smallest = ProblemShrinker.Minimize(original, p => !GradientChecker.Check(impl, p).Pass);
             shrunk[impl.Info.Id] = (index, original, GradientChecker.Check(impl, smallest));

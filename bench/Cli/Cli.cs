@@ -150,9 +150,9 @@ internal static class CliOptions
         {
             foreach (var id in SplitIds(result.Tokens.Select(t => t.Value)))
             {
-                if (!Registry.Exists(id))
+                if (!BuiltIn.Implementations.Exists(id))
                 {
-                    result.AddError($"--impl: unknown implementation id '{id}'; known ids: {string.Join(", ", Registry.All.Select(i => i.Info.Id))}");
+                    result.AddError($"--impl: unknown implementation id '{id}'; known ids: {string.Join(", ", BuiltIn.Implementations.All.Select(i => i.Info.Id))}");
                     return;
                 }
             }
@@ -164,7 +164,7 @@ internal static class CliOptions
     public static IReadOnlyList<IBatchNormBackward> Selected(string[]? ids)
     {
         var wanted = SplitIds(ids ?? []).ToHashSet(StringComparer.Ordinal);
-        return wanted.Count == 0 ? Registry.All : Registry.All.Where(i => wanted.Contains(i.Info.Id)).ToList();
+        return wanted.Count == 0 ? BuiltIn.Implementations.All : BuiltIn.Implementations.All.Where(i => wanted.Contains(i.Info.Id)).ToList();
     }
 
     internal static IEnumerable<string> SplitIds(IEnumerable<string> values) =>

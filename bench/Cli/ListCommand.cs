@@ -16,12 +16,12 @@ internal static class ListCommand
     {
         context.Output.Table(
             [new("id"), new("declared"), new("type"), new("family"), new("source")],
-            Registry.All.Select(i => (IReadOnlyList<string>)
+            BuiltIn.Implementations.All.Select(i => (IReadOnlyList<string>)
             [
                 i.Info.Id, i.Info.DeclaredText, i.ElementType == typeof(float) ? "f32" : "f64",
                 i.Info.Family.ToString().ToLowerInvariant(), i.Info.Source,
             ]));
-        var flawed = Registry.All.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
+        var flawed = BuiltIn.Implementations.All.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
         if (flawed.Count > 0)
         {
             context.Output.Line();

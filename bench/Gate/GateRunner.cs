@@ -97,7 +97,7 @@ public static class GateRunner
     private static List<GateEntry> Measure(GateOptions options, IReadOnlyList<CaseFile> golden, TextWriter stdout)
     {
         var verdicts = new Dictionary<string, string>();
-        foreach (var impl in Registry.All)
+        foreach (var impl in BuiltIn.Implementations.All)
         {
             bool pass = true;
             for (int c = 0; c < options.Cases && pass; c++)
@@ -116,7 +116,7 @@ public static class GateRunner
         var ratios = TimeInProcesses(options, stdout);
         stdout.WriteLine($"gate: timed {ratios.Count} implementations in {options.Processes} process(es)");
 
-        return Registry.All.Select(i =>
+        return BuiltIn.Implementations.All.Select(i =>
         {
             ratios.TryGetValue(i.Info.Id, out var samples);
             return new GateEntry(i.Info.Id, i.ElementType == typeof(float) ? "f32" : "f64", i.Info.DeclaredText, verdicts[i.Info.Id],
@@ -147,7 +147,7 @@ public static class GateRunner
     internal static IReadOnlyDictionary<string, double[]> TimeHere(GateOptions options)
     {
         var problem = ProblemGenerator.Generate(new Random(options.Seed), options.N, options.D);
-        var timed = Registry.All.Where(i => i.Info.Family != Family.Mutant).Select(i => PreparedBackward.For(i, problem)).ToList();
+        var timed = BuiltIn.Implementations.All.Where(i => i.Info.Family != Family.Mutant).Select(i => PreparedBackward.For(i, problem)).ToList();
         var reference = timed.Single(p => p.Implementation.Info.Id == GateOptions.ReferenceId);
         return GateMeasurement.Ratios(timed, reference, options.Rounds, TimeSpan.FromMilliseconds(20), options.Seed);
     }

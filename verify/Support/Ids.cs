@@ -1,3 +1,4 @@
+using BnVerify.Bench;
 using Xunit;
 
 namespace BnVerify.Verify.Support;
@@ -17,7 +18,7 @@ public static class Ids
     private static TheoryData<string> Data(Func<IBatchNormBackward, bool> keep)
     {
         var data = new TheoryData<string>();
-        foreach (var impl in Registry.All.Where(keep)) data.Add(impl.Info.Id);
+        foreach (var impl in BuiltIn.Implementations.All.Where(keep)) data.Add(impl.Info.Id);
         return data;
     }
 }

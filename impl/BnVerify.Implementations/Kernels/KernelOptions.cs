@@ -1,0 +1,66 @@
+namespace BnVerify.Kernels;
+
+/// <summary>When pass 2 writes dx with non-temporal (cache-bypassing) stores.</summary>
+public enum NonTemporal
+{
+    /// <summary>Ordinary stores always.</summary>
+    Never,
+
+    /// <summary>Non-temporal stores when dx is at least <see cref="KernelOptions.NonTemporalThresholdBytes"/>, ordinary stores below.</summary>
+    WhenLarge,
+
+    /// <summary>Non-temporal stores always (for measurement).</summary>
+    Always,
+}
+
+/// <summary>
+/// How a fused kernel runs: passed in (to the constructor of a <c>fused-simd-*</c> implementation, or to
+/// <see cref="FusedBackward.Run{T}"/>), never set process-wide, so tests and benchmarks can run side by side.
+/// </summary>
+/// <param name="Threads">Most workers the kernel may use (1: one thread).</param>
+/// <param name="Stores">When dx is written with non-temporal stores.</param>
+/// <param name="ParallelThresholdBytes">
+/// Below this many bytes per N×D array the kernel runs on one thread whatever <paramref name="Threads"/> says: the data
+/// sits in the caches and a second thread costs more than it saves. Measured on the 2-core EPYC VM (min of many runs,
+/// 1 vs 2 threads; README): float64 gains 1.19× at 1024×1024 (8 MiB) and 1.76× at 2048×1024 (16 MiB), loses 8% at
+/// 512×1024 (4 MiB); float32 is even at 2048×1024 (8 MiB).
+/// </param>
+/// <param name="NonTemporalThresholdBytes">
+/// From this many bytes of dx on, <see cref="NonTemporal.WhenLarge"/> writes dx with non-temporal stores: then x, dout
+/// and dx (three times this) no longer fit a 32 MiB last-level cache, a store would first read its line
+/// (read-for-ownership) and evict data for nothing. Measured: at 4096×1024 float64 the non-temporal pass 2 is about
+/// 1.3–1.5× faster, at 64×256 slower.
+/// </param>
+public sealed record KernelOptions(
+    int Threads = 1,
+    NonTemporal Stores = NonTemporal.Never,
+    long ParallelThresholdBytes = KernelOptions.DefaultParallelThresholdBytes,
+    long NonTemporalThresholdBytes = KernelOptions.DefaultNonTemporalThresholdBytes)
+{
+    /// <summary>The measured default of <see cref="ParallelThresholdBytes"/>: 8 MiB per array.</summary>
+    public const long DefaultParallelThresholdBytes = 8L << 20;
+
+    /// <summary>The measured default of <see cref="NonTemporalThresholdBytes"/>: 16 MiB of dx.</summary>
+    public const long DefaultNonTemporalThresholdBytes = 16L << 20;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be at least 1");
+        if (ParallelThresholdBytes < 0) throw new ArgumentOutOfRangeException(nameof(ParallelThresholdBytes), ParallelThresholdBytes, "must be ≥ 0");
+        if (NonTemporalThresholdBytes < 0) throw new ArgumentOutOfRangeException(nameof(NonTemporalThresholdBytes), NonTemporalThresholdBytes, "must be ≥ 0");
+    }
+}
+
+/// <summary>
+/// An implementation whose kernel settings can be chosen: <see cref="With"/> returns the same implementation (same id)
+/// running with other <see cref="KernelOptions"/>. The benchmark's <c>--threads</c> and the gate's planted regressions use it.
+/// </summary>
+public interface ITunableBackward : IBatchNormBackward
+{
+    /// <summary>The settings this instance runs with.</summary>
+    KernelOptions Options { get; }
+
+    /// <summary>The same implementation with <paramref name="options"/>.</summary>
+    IBatchNormBackward With(KernelOptions options);
+}

@@ -1,0 +1,214 @@
+namespace BnVerify.Checking;
+
+/// <summary>How a check is run.</summary>
+/// <param name="FiniteDifferences">Compare every element with oracle 1 (true) or with the closed form (false); null chooses oracle 1 when N²·D is at most <see cref="FiniteDifferenceBudget"/>.</param>
+/// <param name="ProbesPerGradient">Oracle-2 probes per gradient (dx, dgamma, dbeta); 0 turns oracle 2 off.</param>
+/// <param name="ProbeSeed">Seed of the probe directions, so a check is repeatable.</param>
+public sealed record CheckOptions(bool? FiniteDifferences = null, int ProbesPerGradient = 2, int ProbeSeed = 12345)
+{
+    /// <summary>Largest N²·D for which oracle 1 is used by default (a few milliseconds of work).</summary>
+    public const long FiniteDifferenceBudget = 1_000_000;
+
+    /// <summary>The defaults.</summary>
+    public static CheckOptions Default { get; } = new();
+
+    /// <summary>
+    /// The oracles used on <paramref name="problem"/>: element by element, finite differences where affordable and the
+    /// checker's closed form (O(N·D)) where they are not; then the directional derivatives, independent of any formula.
+    /// </summary>
+    public IReadOnlyList<IOracle> OraclesFor(BatchNormProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        bool useFd = FiniteDifferences ?? (long)problem.N * problem.N * problem.D <= FiniteDifferenceBudget;
+        var oracles = new List<IOracle> { useFd ? Oracles.FiniteDifferences : Oracles.ClosedFormValues };
+        if (ProbesPerGradient > 0) oracles.Add(Oracles.DirectionalDerivatives(ProbesPerGradient, ProbeSeed));
+        return oracles;
+    }
+}
+
+/// <summary>One element of a gradient as compared: where it is, expected and actual values, error and bound in natural units.</summary>
+public sealed record ElementReport(GradientName Gradient, int Row, int Col, double Expected, double Actual, double Error, double Bound)
+{
+    /// <summary>"dx[2][0]" or "dgamma[1]".</summary>
+    public string Where => Gradient == GradientName.Dx ? $"dx[{Row}][{Col}]" : $"{Gradients.NameOf(Gradient)}[{Col}]";
+}
+
+/// <summary>The verdict on one gradient: pass or fail, the largest error in natural units, and the worst element (largest error relative to its bound).</summary>
+public sealed record GradientVerdict(GradientName Gradient, bool Pass, double MaxError, ElementReport Worst);
+
+/// <summary>One oracle-2 probe: ⟨v, backward⟩ against ⟨dout, J·v⟩ for a direction v in one gradient's inputs.</summary>
+public sealed record ProbeVerdict(GradientName Gradient, bool Pass, double Backward, double Exact, double Bound)
+{
+    /// <summary>|Backward − Exact|.</summary>
+    public double Difference => Math.Abs(Backward - Exact);
+}
+
+/// <summary>The result of checking one implementation on one problem.</summary>
+public sealed record CheckResult(
+    string Id, BatchNormProblem Problem, Gradients Actual, string Oracle,
+    IReadOnlyList<GradientVerdict> Gradients, IReadOnlyList<ProbeVerdict> Probes)
+{
+    /// <summary>True when every gradient and every probe passed.</summary>
+    public bool Pass => Gradients.All(g => g.Pass) && Probes.All(p => p.Pass);
+
+    /// <summary>The verdict on gradient <paramref name="g"/>, if it was compared element by element.</summary>
+    public GradientVerdict? Of(GradientName g) => Gradients.FirstOrDefault(v => v.Gradient == g);
+
+    /// <summary>The largest error of gradient <paramref name="g"/> in its natural unit (NaN when it was only probed).</summary>
+    public double MaxError(GradientName g) => Of(g)?.MaxError ?? double.NaN;
+
+    /// <summary>The names of the failing gradients.</summary>
+    public IEnumerable<GradientName> Failing =>
+        Gradients.Where(g => !g.Pass).Select(g => g.Gradient)
+            .Concat(Probes.Where(p => !p.Pass).Select(p => p.Gradient)).Distinct();
+
+    /// <summary>One line: "pass", or which gradient fails, at which element, by how much against which bound.</summary>
+    public string Summary()
+    {
+        if (Pass) return "pass";
+        var lines = new List<string>();
+        foreach (var g in Gradients.Where(g => !g.Pass))
+        {
+            var w = g.Worst;
+            lines.Add($"{Bnv.Name(g.Gradient)} fails ({Oracle}): worst {w.Where} expected {w.Expected:G6}, actual {w.Actual:G6}, " +
+                      $"error {w.Error:G3} exceeds bound {w.Bound:G3} (in units of {Bnv.UnitName(g.Gradient)})");
+        }
+        foreach (var p in Probes.Where(p => !p.Pass))
+            lines.Add($"{Bnv.Name(p.Gradient)} fails (directional derivative): <v, backward> = {p.Backward:G6} but <dout, J·v> = {p.Exact:G6}, " +
+                      $"difference {p.Difference:G3} exceeds bound {p.Bound:G3}");
+        return string.Join("; ", lines);
+    }
+
+    private static class Bnv
+    {
+        public static string Name(GradientName g) => BnVerify.Gradients.NameOf(g);
+
+        public static string UnitName(GradientName g) => g switch
+        {
+            GradientName.Dx => "|gamma|·invStd·max|dout| per column",
+            GradientName.Dgamma => "Σ|dout|·(1+|xhat|) per column",
+            _ => "Σ|dout| per column",
+        };
+    }
+}
+
+/// <summary>
+/// The gradient checker shared by the tests and the command line: runs an implementation on a problem and judges
+/// its gradients against oracle 1 (finite differences, element by element) where affordable, and against oracle 2
+/// (exact directional derivatives) always; or against stored reference values (golden cases).
+/// An element passes when |actual − reference| ≤ (reference's own error bound) + (the implementation's rounding
+/// allowance, <see cref="ErrorModel.Allowance"/>): no fixed atol/rtol anywhere.
+/// </summary>
+public static class GradientChecker
+{
+    /// <summary>Checks <paramref name="impl"/> on <paramref name="problem"/> (first rounded to the implementation's precision) against the numerical oracles.</summary>
+    public static CheckResult Check(IBatchNormBackward impl, BatchNormProblem problem, CheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(impl);
+        return CheckAll([impl], problem, options)[0];
+    }
+
+    /// <summary>
+    /// Checks several implementations on one problem, preparing each oracle once per precision (the oracles cost far
+    /// more than a backward), in the order given.
+    /// </summary>
+    public static IReadOnlyList<CheckResult> CheckAll(IReadOnlyList<IBatchNormBackward> implementations, BatchNormProblem problem, CheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(implementations);
+        ArgumentNullException.ThrowIfNull(problem);
+        options ??= CheckOptions.Default;
+        var prepared = new Dictionary<Type, (BatchNormProblem Seen, IReadOnlyList<IPreparedOracle> Oracles)>();
+        var results = new List<CheckResult>(implementations.Count);
+        foreach (var impl in implementations)
+        {
+            if (!prepared.TryGetValue(impl.ElementType, out var r))
+            {
+                var seen = impl.InItsPrecision(problem);
+                var model = ErrorModel.For(seen);
+                r = (seen, options.OraclesFor(seen).Select(o => o.Prepare(seen, model)).ToList());
+                prepared[impl.ElementType] = r;
+            }
+            results.Add(Judge(impl, r.Seen, r.Oracles));
+        }
+        return results;
+    }
+
+    /// <summary>Checks <paramref name="impl"/> on <paramref name="problem"/> against stored reference values (for example a golden case's expected gradients).</summary>
+    public static CheckResult CheckAgainst(IBatchNormBackward impl, BatchNormProblem problem, Gradients expected, string oracle)
+    {
+        ArgumentNullException.ThrowIfNull(impl);
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(expected);
+        var seen = impl.InItsPrecision(problem);
+        return Judge(impl, seen, [Oracles.Stored(oracle, expected).Prepare(seen, ErrorModel.For(seen))]);
+    }
+
+    /// <summary>Runs <paramref name="impl"/> on <paramref name="seen"/> (already in its precision) and has every prepared oracle judge the result.</summary>
+    public static CheckResult Judge(IBatchNormBackward impl, BatchNormProblem seen, IReadOnlyList<IPreparedOracle> oracles)
+    {
+        ArgumentNullException.ThrowIfNull(impl);
+        ArgumentNullException.ThrowIfNull(seen);
+        ArgumentNullException.ThrowIfNull(oracles);
+        var actual = impl.Run(seen);
+        var elements = new List<GradientVerdict>();
+        var probes = new List<ProbeVerdict>();
+        var names = new List<string>();
+        foreach (var oracle in oracles)
+        {
+            var judgement = oracle.Judge(actual, impl.UnitRoundoff);
+            elements.AddRange(judgement.Elements);
+            probes.AddRange(judgement.Probes);
+            if (judgement.Elements.Count > 0) names.Add(oracle.Name);
+        }
+        if (names.Count == 0 && probes.Count > 0) names.Add("directional derivatives");
+        return new CheckResult(impl.Info.Id, seen, actual, string.Join(" + ", names), elements, probes);
+    }
+
+    /// <summary>Compares gradients element by element with a reference; <paramref name="u"/> is the implementation's unit roundoff.</summary>
+    public static IReadOnlyList<GradientVerdict> CompareElements(Gradients actual, Reference reference, ErrorModel model, double u)
+    {
+        ArgumentNullException.ThrowIfNull(actual);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(model);
+        var result = new List<GradientVerdict>(3);
+        foreach (var g in Gradients.All)
+        {
+            var a = actual.Of(g);
+            var e = reference.ValuesOf(g);
+            var refBound = reference.BoundsOf(g);
+            bool pass = true;
+            double maxError = 0, worstRatio = -1;
+            int worst = 0;
+            for (int k = 0; k < a.Length; k++)
+            {
+                double diff = Math.Abs(a[k] - e[k]);
+                double bound = refBound[k] + model.Allowance(g, k, u);
+                bool ok = diff <= bound; // false for NaN
+                pass &= ok;
+                double error = double.IsNaN(diff) ? double.NaN : model.InUnits(g, k, diff);
+                if (!(error <= maxError)) maxError = error; // NaN wins
+                double ratio = ok ? (bound > 0 ? diff / bound : 0) : double.IsNaN(diff) ? double.PositiveInfinity : (bound > 0 ? diff / bound : double.MaxValue);
+                if (ratio > worstRatio)
+                {
+                    worstRatio = ratio;
+                    worst = k;
+                }
+            }
+            int d = actual.D;
+            var report = new ElementReport(g, g == GradientName.Dx ? worst / d : 0, g == GradientName.Dx ? worst % d : worst,
+                e[worst], a[worst], model.InUnits(g, worst, Math.Abs(a[worst] - e[worst])),
+                model.InUnits(g, worst, refBound[worst] + model.Allowance(g, worst, u)));
+            result.Add(new GradientVerdict(g, pass, maxError, report));
+        }
+        return result;
+    }
+
+    /// <summary>A standard normal draw (Box–Muller).</summary>
+    public static double Gaussian(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        double u1 = 1.0 - random.NextDouble();
+        double u2 = random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+}
