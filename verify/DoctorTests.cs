@@ -1,3 +1,4 @@
+using BnVerify.Verification;
 using BnVerify.Bench;
 using BnVerify.Checking;
 using BnVerify.Doctor;

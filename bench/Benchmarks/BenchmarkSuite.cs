@@ -18,6 +18,7 @@ using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BnVerify.Checking;
+using BnVerify.Verification;
 using BnVerify.Kernels;
 using Perfolizer.Horology;
 
@@ -78,7 +79,7 @@ public static class BenchmarkSuite
         CurrentPlan = new SuitePlan(ids, options.EffectiveShapes, threads);
 
         Console.WriteLine($"Checking {chosen.Count} implementations before benchmarking...");
-        var verdicts = chosen.ToDictionary(i => i.Info.Id, Verify);
+        var verdicts = Verify(chosen);
         foreach (var (id, v) in verdicts) Console.WriteLine($"  {id,-26} {(v ? "correct" : "FLAWED")}");
 
         string root = RepositoryRoot();
@@ -138,29 +139,12 @@ public static class BenchmarkSuite
             .WithOptions(ConfigOptions.JoinSummary);
     }
 
-    /// <summary>The checker's verdict: correct when <see cref="GradientChecker.Check"/> passes on a few random problems.</summary>
-    public static bool Verify(IBatchNormBackward impl)
+    /// <summary>The verdicts shown beside the timings: the verifier on 20 fixed-seed random cases and the golden cases, no shrinking or diagnosis.</summary>
+    public static IReadOnlyDictionary<string, bool> Verify(IReadOnlyList<IBatchNormBackward> implementations)
     {
-        ArgumentNullException.ThrowIfNull(impl);
-        var r = new Random(42);
-        foreach (var (n, d, offset) in new[] { (6, 4, 0.0), (40, 7, 3.0), (300, 33, 0.0) })
-        {
-            var x = new double[n * d];
-            var dout = new double[n * d];
-            var gamma = new double[d];
-            var beta = new double[d];
-            for (int j = 0; j < d; j++) (gamma[j], beta[j]) = (0.5 + r.NextDouble(), GradientChecker.Gaussian(r));
-            for (int k = 0; k < n * d; k++) (x[k], dout[k]) = (offset + GradientChecker.Gaussian(r), GradientChecker.Gaussian(r));
-            try
-            {
-                if (!GradientChecker.Check(impl, new BatchNormProblem(n, d, x, gamma, beta, 1e-5, dout)).Pass) return false;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                return false;
-            }
-        }
-        return true;
+        ArgumentNullException.ThrowIfNull(implementations);
+        var options = new VerifierOptions { Cases = 20, Seed = 42, Shrink = false, Diagnose = false };
+        return Verifier.Run(implementations, options).ToDictionary(r => r.Id, r => r.Found == Verdict.Correct);
     }
 
     /// <summary>Builds the inputs of (id, shape) and returns the call to measure.</summary>

@@ -1,3 +1,4 @@
+using BnVerify.Verification;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -173,7 +174,7 @@ public static class ReportWriter
         ArgumentNullException.ThrowIfNull(benchmarked);
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        var score = BnVerify.Doctor.MutationScore.Compute(BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant));
+        var score = MutationScore.Compute(BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant));
         sb.AppendLine("## Verification");
         sb.AppendLine();
         sb.AppendLine(c, $"**{score.Headline}.**");

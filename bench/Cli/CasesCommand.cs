@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using BnVerify.Cases;
 using BnVerify.Checking;
+using BnVerify.Verification;
 
 namespace BnVerify.Bench.Cli;
 
@@ -16,9 +17,6 @@ internal static class CasesCommand
 {
     /// <summary>The results-file format tag.</summary>
     public const string ResultsFormat = "bnverify-results/1";
-
-    /// <summary>The oracle name reported for a case's stored expected values.</summary>
-    public const string StoredOracle = "stored expected values";
 
     public static Command Create(CliContext context)
     {
@@ -61,26 +59,23 @@ internal static class CasesCommand
         string? jsonTarget = jsonPath is null ? null : CheckOutputPath(jsonPath);
         var cases = LoadAll(paths);
 
-        // 2. The checks.
+        // 2. The checks, through the one pipeline: the given cases only, every result kept for the table and the file.
         var output = context.Output;
-        var cells = new Cell[impls.Count, cases.Count];
-        output.RunWithProgress("checking cases", impls.Count * cases.Count, tick =>
+        var options = new VerifierOptions
         {
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-            Parallel.For(0, impls.Count * cases.Count, parallel, k =>
-            {
-                int i = k / cases.Count, c = k % cases.Count;
-                var file = cases[c];
-                var result = file.Expected is { } expected
-                    ? GradientChecker.CheckAgainst(impls[i], file.Problem, expected, StoredOracle)
-                    : GradientChecker.Check(impls[i], file.Problem);
-                cells[i, c] = new Cell(file, result);
-                tick();
-            });
-        });
-        var found = Enumerable.Range(0, impls.Count)
-            .Select(i => Enumerable.Range(0, cases.Count).All(c => cells[i, c].Result.Pass) ? Verdict.Correct : Verdict.Flawed)
-            .ToArray();
+            Cases = 0,
+            Given = cases.Select(VerificationCase.From).ToList(),
+            Shrink = false,
+            Diagnose = false,
+            KeepResults = true,
+        };
+        IReadOnlyList<VerificationReport> reports = [];
+        output.RunWithProgress("checking cases", impls.Count * cases.Count, tick => reports = Verifier.Run(impls, options, tick));
+        var cells = new Cell[impls.Count, cases.Count];
+        for (int i = 0; i < impls.Count; i++)
+            for (int c = 0; c < cases.Count; c++)
+                cells[i, c] = new Cell(cases[c], reports[i].Cases[c].Result!);
+        var found = reports.Select(r => r.Found).ToArray();
         bool ok = Enumerable.Range(0, impls.Count).All(i => found[i] == impls[i].Info.Declared);
 
         // 3. The results file, before the report, so a failure to write it is reported as the last line.

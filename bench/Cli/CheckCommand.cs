@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BnVerify.Cases;
 using BnVerify.Checking;
+using BnVerify.Verification;
 
 namespace BnVerify.Bench.Cli;
 
@@ -36,72 +37,16 @@ internal static class CheckCommand
         return command;
     }
 
-    /// <summary>What one implementation did over all cases.</summary>
-    private sealed class Outcome(IBatchNormBackward impl, int cases)
-    {
-        public IBatchNormBackward Impl { get; } = impl;
-
-        /// <summary>Per case: passed, and its largest error per gradient (null when only probed).</summary>
-        public bool[] Pass { get; } = new bool[cases];
-
-        public double?[][] Errors { get; } = new double?[cases][];
-
-        public int Failed => Pass.Count(p => !p);
-
-        public int FirstFailing => Array.IndexOf(Pass, false);
-
-        public Verdict Found => Failed > 0 ? Verdict.Flawed : Verdict.Correct;
-
-        /// <summary>Largest error of gradient <paramref name="g"/> over all cases; NaN wins; null when never measured.</summary>
-        public double? Worst(GradientName g)
-        {
-            double? worst = null;
-            foreach (var e in Errors)
-            {
-                var v = e[(int)g];
-                if (v is not { } value || (worst is { } w && double.IsNaN(w))) continue;
-                if (worst is null || double.IsNaN(value) || value > worst) worst = value;
-            }
-            return worst;
-        }
-    }
-
     private static int Run(CliContext context, IReadOnlyList<IBatchNormBackward> impls, int cases, int seed, GeneratorRange range)
     {
         var output = context.Output;
         output.Line($"seed: {seed}");
         output.Line($"check: {impls.Count} implementation(s) x {cases} random case(s), N <= {range.MaxN}, D <= {range.MaxD}");
 
-        var outcomes = impls.Select(i => new Outcome(i, cases)).ToArray();
-        output.RunWithProgress("checking", impls.Count * cases, tick =>
-        {
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-            Parallel.For(0, cases, parallel, c =>
-            {
-                // Drawn once per case and shared by every implementation, as are the oracles (CheckAll).
-                var problem = new ProblemSource(range).Case(seed, c);
-                var results = GradientChecker.CheckAll(impls, problem);
-                for (int k = 0; k < outcomes.Length; k++)
-                {
-                    var outcome = outcomes[k];
-                    var result = results[k];
-                    outcome.Pass[c] = result.Pass;
-                    outcome.Errors[c] = Gradients.All.Select(g => result.Of(g) is null ? (double?)null : result.MaxError(g)).ToArray();
-                    tick();
-                }
-            });
-        });
-
-        // Shrink the first failing case of each implementation found flawed.
-        var shrunk = new Dictionary<string, (int Index, BatchNormProblem Original, CheckResult Result)>();
-        foreach (var outcome in outcomes.Where(o => o.Found == Verdict.Flawed))
-        {
-            int index = outcome.FirstFailing;
-            var original = new ProblemSource(range).Case(seed, index);
-            var impl = outcome.Impl;
-            var smallest = ProblemShrinker.Minimize(original, p => !GradientChecker.Check(impl, p).Pass);
-            shrunk[impl.Info.Id] = (index, original, GradientChecker.Check(impl, smallest));
-        }
+        // Random cases only (golden files are `cases`' job); the first failure of each flawed implementation shrunk and diagnosed.
+        var options = new VerifierOptions { Cases = cases, Seed = seed, Source = new ProblemSource(range), Given = [] };
+        IReadOnlyList<VerificationReport> reports = [];
+        output.RunWithProgress("checking", impls.Count * cases, tick => reports = Verifier.Run(impls, options, tick));
 
         output.Table(
             [
@@ -109,33 +54,34 @@ internal static class CheckCommand
                 new("worst dx", Align.Right), new("worst dgamma", Align.Right), new("worst dbeta", Align.Right),
                 new("match"), new("diagnosis"),
             ],
-            outcomes.Select(o => (IReadOnlyList<string>)
+            reports.Select(r => (IReadOnlyList<string>)
             [
-                o.Impl.Info.Id, o.Impl.Info.DeclaredText, VerdictText(o.Found), $"{o.Failed}/{cases}",
-                ConsoleOutput.Number(o.Worst(GradientName.Dx)), ConsoleOutput.Number(o.Worst(GradientName.Dgamma)),
-                ConsoleOutput.Number(o.Worst(GradientName.Dbeta)),
-                o.Found == o.Impl.Info.Declared ? "ok" : "MISMATCH",
-                shrunk.TryGetValue(o.Impl.Info.Id, out var s) ? Diagnosis.Diagnose(o.Impl, s.Result) : "",
+                r.Id, r.Implementation.Info.DeclaredText, VerdictText(r.Found), $"{r.Failed}/{cases}",
+                ConsoleOutput.Number(r.Worst(GradientName.Dx)), ConsoleOutput.Number(r.Worst(GradientName.Dgamma)),
+                ConsoleOutput.Number(r.Worst(GradientName.Dbeta)),
+                r.MatchesDeclared ? "ok" : "MISMATCH",
+                r.Diagnosis ?? "",
             ]));
         output.Line("errors are the largest over all cases, in each gradient's natural unit (see ErrorModel); '-' = not compared element by element");
 
-        foreach (var outcome in outcomes)
+        foreach (var r in reports)
         {
-            if (!shrunk.TryGetValue(outcome.Impl.Info.Id, out var s)) continue;
-            var p = s.Result.Problem;
+            if (r.FirstFailure is not { } first) continue;
+            var shown = r.Shrunk ?? first.Result!;
+            var p = shown.Problem;
             output.Line();
-            output.Line($"{outcome.Impl.Info.Id}: smallest failing case (case {s.Index} of seed {seed}, {s.Original.N}x{s.Original.D}, shrunk to {p.N}x{p.D}):");
-            foreach (var failure in s.Result.Summary().Split("; ")) output.Line($"  {failure}");
-            string name = $"{outcome.Impl.Info.Id}-seed{seed}-case{s.Index}-shrunk";
-            string source = $"bnverify check --seed {seed} --max-n {range.MaxN} --max-d {range.MaxD}: case {s.Index}, shrunk";
+            output.Line($"{r.Id}: smallest failing case (case {first.Case.Index} of seed {seed}, {first.Case.Problem.N}x{first.Case.Problem.D}, shrunk to {p.N}x{p.D}):");
+            foreach (var failure in shown.Summary().Split("; ")) output.Line($"  {failure}");
+            string name = $"{r.Id}-seed{seed}-case{first.Case.Index}-shrunk";
+            string source = $"bnverify check --seed {seed} --max-n {range.MaxN} --max-d {range.MaxD}: case {first.Case.Index}, shrunk";
             foreach (var line in CaseWriter.ToJson(name, source, p).TrimEnd('\n').Split('\n')) output.Line(line);
         }
 
-        var mismatched = outcomes.Where(o => o.Found != o.Impl.Info.Declared).ToList();
+        var mismatched = reports.Where(r => !r.MatchesDeclared).ToList();
         output.Line();
         output.Line(mismatched.Count == 0
             ? $"ok: every found verdict equals the declared one (seed {seed})"
-            : $"MISMATCH: {string.Join(", ", mismatched.Select(o => $"{o.Impl.Info.Id} declared {o.Impl.Info.DeclaredText}, found {VerdictText(o.Found)}"))} (seed {seed})");
+            : $"MISMATCH: {string.Join(", ", mismatched.Select(r => $"{r.Id} declared {r.Implementation.Info.DeclaredText}, found {VerdictText(r.Found)}"))} (seed {seed})");
         return mismatched.Count == 0 ? Cli.ExitOk : Cli.ExitMismatch;
     }
 

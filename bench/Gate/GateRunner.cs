@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using BnVerify.Cases;
 using BnVerify.Checking;
+using BnVerify.Verification;
 
 namespace BnVerify.Bench.Gate;
 
@@ -96,21 +97,17 @@ public static class GateRunner
 
     private static List<GateEntry> Measure(GateOptions options, IReadOnlyList<CaseFile> golden, TextWriter stdout)
     {
-        var verdicts = new Dictionary<string, string>();
-        foreach (var impl in BuiltIn.Implementations.All)
+        // Verdicts through the one pipeline: the fixed-seed random cases and the golden cases, no shrinking or diagnosis.
+        var verification = new VerifierOptions
         {
-            bool pass = true;
-            for (int c = 0; c < options.Cases && pass; c++)
-                pass = GradientChecker.Check(impl, ProblemGenerator.Generate(new Random(options.Seed + c))).Pass;
-            foreach (var g in golden)
-            {
-                if (!pass) break;
-                pass = g.Expected is null
-                    ? GradientChecker.Check(impl, g.Problem).Pass
-                    : GradientChecker.CheckAgainst(impl, g.Problem, g.Expected, "golden").Pass;
-            }
-            verdicts[impl.Info.Id] = pass ? "correct" : "flawed";
-        }
+            Cases = options.Cases,
+            Seed = options.Seed,
+            Given = golden.Select(VerificationCase.From).ToList(),
+            Shrink = false,
+            Diagnose = false,
+        };
+        var verdicts = Verifier.Run(BuiltIn.Implementations.All, verification)
+            .ToDictionary(r => r.Id, r => r.Found == Verdict.Correct ? "correct" : "flawed");
         stdout.WriteLine($"gate: verdicts checked for {verdicts.Count} implementations");
 
         var ratios = TimeInProcesses(options, stdout);

@@ -38,6 +38,14 @@ public sealed record CaseFile(string Path, string Name, string Source, BatchNorm
         {
             throw new CaseFormatException(path, null, $"cannot be read: {e.Message}");
         }
+        return FromJson(text, path);
+    }
+
+    /// <summary>Reads and validates case-file JSON; <paramref name="origin"/> names it in errors and becomes <see cref="Path"/>.</summary>
+    public static CaseFile FromJson(string text, string origin)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(origin);
         JsonDocument doc;
         try
         {
@@ -45,11 +53,11 @@ public sealed record CaseFile(string Path, string Name, string Source, BatchNorm
         }
         catch (JsonException e)
         {
-            throw new CaseFormatException(path, null, $"is not JSON: {e.Message}");
+            throw new CaseFormatException(origin, null, $"is not JSON: {e.Message}");
         }
         using (doc)
         {
-            return Parse(path, doc.RootElement);
+            return Parse(origin, doc.RootElement);
         }
     }
 

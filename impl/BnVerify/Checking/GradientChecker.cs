@@ -13,6 +13,12 @@ public sealed record CheckOptions(bool? FiniteDifferences = null, int ProbesPerG
     public static CheckOptions Default { get; } = new();
 
     /// <summary>
+    /// How long one call of an implementation may take before it is reported as a hang (default 60 s, generous: the
+    /// slowest seed transcription takes well under a second at the largest shape the checker draws).
+    /// </summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// The oracles used on <paramref name="problem"/>: element by element, finite differences where affordable and the
     /// checker's closed form (O(N·D)) where they are not; then the directional derivatives, independent of any formula.
     /// </summary>
@@ -43,13 +49,17 @@ public sealed record ProbeVerdict(GradientName Gradient, bool Pass, double Backw
     public double Difference => Math.Abs(Backward - Exact);
 }
 
-/// <summary>The result of checking one implementation on one problem.</summary>
+/// <summary>
+/// The result of checking one implementation on one problem. When the implementation threw, hung or returned
+/// gradients of the wrong shape, <see cref="Error"/> says so and <see cref="Actual"/> is all NaN (nothing to trust);
+/// <see cref="Hung"/> is true when it did not return in time.
+/// </summary>
 public sealed record CheckResult(
     string Id, BatchNormProblem Problem, Gradients Actual, string Oracle,
-    IReadOnlyList<GradientVerdict> Gradients, IReadOnlyList<ProbeVerdict> Probes)
+    IReadOnlyList<GradientVerdict> Gradients, IReadOnlyList<ProbeVerdict> Probes, string? Error = null, bool Hung = false)
 {
-    /// <summary>True when every gradient and every probe passed.</summary>
-    public bool Pass => Gradients.All(g => g.Pass) && Probes.All(p => p.Pass);
+    /// <summary>True when the implementation ran, and every gradient and every probe passed.</summary>
+    public bool Pass => Error is null && Gradients.All(g => g.Pass) && Probes.All(p => p.Pass);
 
     /// <summary>The verdict on gradient <paramref name="g"/>, if it was compared element by element.</summary>
     public GradientVerdict? Of(GradientName g) => Gradients.FirstOrDefault(v => v.Gradient == g);
@@ -66,12 +76,15 @@ public sealed record CheckResult(
     public string Summary()
     {
         if (Pass) return "pass";
+        if (Error is not null) return Error;
         var lines = new List<string>();
         foreach (var g in Gradients.Where(g => !g.Pass))
         {
             var w = g.Worst;
-            lines.Add($"{Bnv.Name(g.Gradient)} fails ({Oracle}): worst {w.Where} expected {w.Expected:G6}, actual {w.Actual:G6}, " +
-                      $"error {w.Error:G3} exceeds bound {w.Bound:G3} (in units of {Bnv.UnitName(g.Gradient)})");
+            lines.Add(Poison.Is(w.Actual)
+                ? $"{Bnv.Name(g.Gradient)} fails ({Oracle}): {w.Where} was never written (expected {w.Expected:G6})"
+                : $"{Bnv.Name(g.Gradient)} fails ({Oracle}): worst {w.Where} expected {w.Expected:G6}, actual {w.Actual:G6}, " +
+                  $"error {w.Error:G3} exceeds bound {w.Bound:G3} (in units of {Bnv.UnitName(g.Gradient)})");
         }
         foreach (var p in Probes.Where(p => !p.Pass))
             lines.Add($"{Bnv.Name(p.Gradient)} fails (directional derivative): <v, backward> = {p.Backward:G6} but <dout, J·v> = {p.Exact:G6}, " +
@@ -112,7 +125,12 @@ public static class GradientChecker
     /// Checks several implementations on one problem, preparing each oracle once per precision (the oracles cost far
     /// more than a backward), in the order given.
     /// </summary>
-    public static IReadOnlyList<CheckResult> CheckAll(IReadOnlyList<IBatchNormBackward> implementations, BatchNormProblem problem, CheckOptions? options = null)
+    /// <param name="implementations">The implementations, judged in this order.</param>
+    /// <param name="problem">The problem, in float64; each implementation sees it rounded to its precision.</param>
+    /// <param name="options">How to check; <see cref="CheckOptions.Default"/> when null.</param>
+    /// <param name="oracles">The oracles to use instead of <see cref="CheckOptions.OraclesFor"/> (e.g. stored expected values).</param>
+    public static IReadOnlyList<CheckResult> CheckAll(IReadOnlyList<IBatchNormBackward> implementations, BatchNormProblem problem, CheckOptions? options = null,
+        IReadOnlyList<IOracle>? oracles = null)
     {
         ArgumentNullException.ThrowIfNull(implementations);
         ArgumentNullException.ThrowIfNull(problem);
@@ -125,10 +143,10 @@ public static class GradientChecker
             {
                 var seen = impl.InItsPrecision(problem);
                 var model = ErrorModel.For(seen);
-                r = (seen, options.OraclesFor(seen).Select(o => o.Prepare(seen, model)).ToList());
+                r = (seen, (oracles ?? options.OraclesFor(seen)).Select(o => o.Prepare(seen, model)).ToList());
                 prepared[impl.ElementType] = r;
             }
-            results.Add(Judge(impl, r.Seen, r.Oracles));
+            results.Add(Judge(impl, r.Seen, r.Oracles, options));
         }
         return results;
     }
@@ -144,12 +162,12 @@ public static class GradientChecker
     }
 
     /// <summary>Runs <paramref name="impl"/> on <paramref name="seen"/> (already in its precision) and has every prepared oracle judge the result.</summary>
-    public static CheckResult Judge(IBatchNormBackward impl, BatchNormProblem seen, IReadOnlyList<IPreparedOracle> oracles)
+    public static CheckResult Judge(IBatchNormBackward impl, BatchNormProblem seen, IReadOnlyList<IPreparedOracle> oracles, CheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(impl);
         ArgumentNullException.ThrowIfNull(seen);
         ArgumentNullException.ThrowIfNull(oracles);
-        var actual = impl.Run(seen);
+        var (actual, error, hung) = GuardedRun(impl, seen, (options ?? CheckOptions.Default).CallTimeout);
         var elements = new List<GradientVerdict>();
         var probes = new List<ProbeVerdict>();
         var names = new List<string>();
@@ -161,8 +179,50 @@ public static class GradientChecker
             if (judgement.Elements.Count > 0) names.Add(oracle.Name);
         }
         if (names.Count == 0 && probes.Count > 0) names.Add("directional derivatives");
-        return new CheckResult(impl.Info.Id, seen, actual, string.Join(" + ", names), elements, probes);
+        return new CheckResult(impl.Info.Id, seen, actual, string.Join(" + ", names), elements, probes, error, hung);
     }
+
+    /// <summary>
+    /// Runs code BnVerify may not have written, so that whatever it does ends in gradients or in one line saying what went
+    /// wrong: an exception (its type and message), no answer within <paramref name="timeout"/> (a hang: the call is
+    /// abandoned on its background worker thread, which .NET cannot stop, and the caller should call this implementation no
+    /// more), or gradients of the wrong shape. On any of these the gradients are all NaN.
+    /// </summary>
+    public static (Gradients Actual, string? Error, bool Hung) GuardedRun(IBatchNormBackward impl, BatchNormProblem problem, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(impl);
+        ArgumentNullException.ThrowIfNull(problem);
+        // On a worker thread of the caller's own (not the thread pool, which the callers' Parallel.For is using), joined with a time limit.
+        var call = GuardedCall.Run(() => impl.Run(problem), timeout);
+        var result = call.Result;
+        var thrown = call.Thrown;
+        string? error;
+        bool hung = call.Hung;
+        if (hung)
+            error = $"{impl.Info.Id} did not return within {timeout.TotalSeconds:G4} s on a {problem.N}x{problem.D} problem (hung, or far too slow)";
+        else if (thrown is not null)
+            error = $"{impl.Info.Id} threw {thrown.GetType().Name}: {OneLine(thrown.Message)}";
+        else if (result is not { } g || g.N != problem.N || g.D != problem.D || g.Dx?.Length != problem.N * problem.D
+                 || g.Dgamma?.Length != problem.D || g.Dbeta?.Length != problem.D)
+            error = $"{impl.Info.Id} returned gradients of the wrong shape for a {problem.N}x{problem.D} problem";
+        else
+            return (g, null, false);
+        return (NotANumber(problem.N, problem.D), error, hung);
+    }
+
+    private static Gradients NotANumber(int n, int d)
+    {
+        var dx = new double[n * d];
+        var dgamma = new double[d];
+        var dbeta = new double[d];
+        Array.Fill(dx, double.NaN);
+        Array.Fill(dgamma, double.NaN);
+        Array.Fill(dbeta, double.NaN);
+        return new Gradients(n, d, dx, dgamma, dbeta);
+    }
+
+    private static string OneLine(string text) =>
+        string.Join(" ", text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Compares gradients element by element with a reference; <paramref name="u"/> is the implementation's unit roundoff.</summary>
     public static IReadOnlyList<GradientVerdict> CompareElements(Gradients actual, Reference reference, ErrorModel model, double u)

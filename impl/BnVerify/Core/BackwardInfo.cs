@@ -24,6 +24,9 @@ public enum Family
 
     /// <summary>A small planted mistake in a correct implementation, used to measure the checker's power.</summary>
     Mutant,
+
+    /// <summary>Code BnVerify did not write: a user's class or delegate, another assembly's implementation, another process.</summary>
+    External,
 }
 
 /// <summary>

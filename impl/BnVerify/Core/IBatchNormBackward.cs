@@ -25,7 +25,10 @@ public interface IBatchNormBackward
     /// </summary>
     BatchNormProblem InItsPrecision(BatchNormProblem problem);
 
-    /// <summary>Runs forward (to build the cache) then this backward on <paramref name="problem"/>; the gradients come back widened to float64.</summary>
+    /// <summary>
+    /// Runs forward (to build the cache) then this backward on <paramref name="problem"/>; the gradients come back widened
+    /// to float64. Every output element starts as <see cref="Poison"/>, so one the backward never writes is seen as such.
+    /// </summary>
     Gradients Run(BatchNormProblem problem);
 }
 
@@ -70,7 +73,10 @@ public abstract class BatchNormBackward<T>(BackwardInfo info) : IBatchNormBackwa
         Compute(cache, dout, dx, dgamma, dbeta);
     }
 
-    /// <summary>The backward itself; spans have the right lengths. Write every element of dx, dgamma and dbeta.</summary>
+    /// <summary>
+    /// The backward itself; spans have the right lengths. Write every element of dx, dgamma and dbeta: they are not
+    /// cleared first (<see cref="Run"/> fills them with <see cref="Poison"/>).
+    /// </summary>
     protected abstract void Compute(BatchNormCache<T> cache, ReadOnlySpan<T> dout, Span<T> dx, Span<T> dgamma, Span<T> dbeta);
 
     /// <inheritdoc />
@@ -92,6 +98,10 @@ public abstract class BatchNormBackward<T>(BackwardInfo info) : IBatchNormBackwa
         var dx = new T[problem.N * problem.D];
         var dgamma = new T[problem.D];
         var dbeta = new T[problem.D];
+        var poison = Poison.Value<T>();
+        dx.AsSpan().Fill(poison);
+        dgamma.AsSpan().Fill(poison);
+        dbeta.AsSpan().Fill(poison);
         Backward(cache, dout, dx, dgamma, dbeta);
         return new Gradients(problem.N, problem.D, BatchNorm.Widen<T>(dx), BatchNorm.Widen<T>(dgamma), BatchNorm.Widen<T>(dbeta));
     }

@@ -26,7 +26,8 @@ public sealed class Registry
 
     /// <summary>
     /// Every implementation class in <paramref name="assemblies"/>, each constructed once with its parameterless
-    /// constructor. A constructor that throws is reported as <see cref="InvalidOperationException"/> naming the class.
+    /// constructor. A class whose constructor throws is still listed, as an <see cref="UnconstructibleBackward"/> under
+    /// its class name: every run of it fails with the constructor's exception, so it is found flawed and the others go on.
     /// </summary>
     public static Registry Discover(params Assembly[] assemblies)
     {
@@ -69,7 +70,40 @@ public sealed class Registry
         }
         catch (TargetInvocationException e)
         {
-            throw new InvalidOperationException($"{type.FullName}: its constructor threw {e.InnerException?.GetType().Name}: {e.InnerException?.Message}", e.InnerException);
+            return new UnconstructibleBackward(type, e.InnerException ?? e);
         }
     }
+}
+
+/// <summary>
+/// Stands in for an implementation class whose constructor threw: id = the class name, declared correct (it was
+/// written to be used), and every run throws <see cref="InvalidOperationException"/> with the constructor's exception.
+/// </summary>
+public sealed class UnconstructibleBackward : IBatchNormBackward
+{
+    private readonly Exception _error;
+
+    /// <summary>The stand-in for <paramref name="type"/>, whose constructor threw <paramref name="error"/>.</summary>
+    public UnconstructibleBackward(Type type, Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        _error = error ?? throw new ArgumentNullException(nameof(error));
+        Info = BackwardInfo.Correct(type.FullName ?? type.Name, $"{type.Assembly.GetName().Name}: {type.FullName}", Family.External);
+    }
+
+    /// <inheritdoc />
+    public BackwardInfo Info { get; }
+
+    /// <inheritdoc />
+    public Type ElementType => typeof(double);
+
+    /// <inheritdoc />
+    public double UnitRoundoff => 1.0 / (1L << 53);
+
+    /// <inheritdoc />
+    public BatchNormProblem InItsPrecision(BatchNormProblem problem) => problem;
+
+    /// <inheritdoc />
+    public Gradients Run(BatchNormProblem problem) =>
+        throw new InvalidOperationException($"its constructor threw {_error.GetType().Name}: {_error.Message}");
 }

@@ -1,7 +1,7 @@
 namespace BnVerify.Doctor;
 
 /// <summary>
-/// What a mutant was planted with, declared for the mutation-score test only: <see cref="MutationScore"/> compares it
+/// What a mutant was planted with, declared for the mutation-score test only: MutationScore (Verification) compares it
 /// with the diagnosis afterwards. <see cref="DerivationDoctor"/> never reads it; its diagnosis comes from the measured error.
 /// </summary>
 public interface IPlantedFlaw

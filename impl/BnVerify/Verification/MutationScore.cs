@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using BnVerify.Checking;
+using BnVerify.Doctor;
 
-namespace BnVerify.Doctor;
+namespace BnVerify.Verification;
 
 /// <summary>What happened to one mutant: killed or not (and by what), and whether the diagnosis named the planted flaw.</summary>
 /// <param name="Id">The mutant's id.</param>
@@ -50,7 +51,7 @@ public sealed record MutationReport(IReadOnlyList<MutantResult> Mutants, int See
 }
 
 /// <summary>
-/// Measures the checker's power: every mutant (<see cref="Family.Mutant"/>) is checked with <see cref="GradientChecker.Check"/>
+/// Measures the checker's power: every mutant (<see cref="Family.Mutant"/>) is checked by the <see cref="Verifier"/>
 /// on a fixed-seed set of random problems (<see cref="ProblemGenerator"/>, default range) and counts as killed when any check
 /// fails; then the doctor diagnoses it and the diagnosis is compared with the flaw the mutant declares through
 /// <see cref="IPlantedFlaw"/> (read here, after the diagnosis, never by the doctor).
@@ -76,24 +77,23 @@ public static class MutationScore
         ArgumentNullException.ThrowIfNull(mutants);
         var list = mutants.ToList();
         var set = ProblemSet(seed, problems);
-        var results = new List<MutantResult>();
-        foreach (var mutant in list)
+        var options = new VerifierOptions
         {
-            string killedBy = "survived";
-            for (int k = 0; k < set.Count; k++)
-            {
-                var check = GradientChecker.Check(mutant, set[k]);
-                if (!check.Pass)
-                {
-                    killedBy = $"problem {k} ({set[k].N}×{set[k].D}): {check.Summary()}";
-                    break;
-                }
-            }
+            Cases = 0,
+            Given = set.Select((p, k) => new VerificationCase($"problem {k} ({p.N}×{p.D})", p)).ToList(),
+            Shrink = false,
+            Diagnose = false,
+        };
+        var results = new List<MutantResult>();
+        foreach (var report in Verifier.Run(list, options))
+        {
+            var mutant = report.Implementation;
+            string killedBy = report.FirstFailure is { } first ? $"{first.Case.Name}: {first.Summary}" : "survived";
             var diagnosis = DerivationDoctor.Diagnose(mutant);
             var planted = mutant as IPlantedFlaw;
             bool named = planted is not null && diagnosis.Names(planted.Planted, planted.PlantedIn);
             bool termLevel = planted is not null && planted.Planted is not (FindingKind.VarianceCancellation or FindingKind.NonFinite);
-            results.Add(new MutantResult(mutant.Info.Id, killedBy != "survived", killedBy, planted?.PlantedIn, planted?.Planted, termLevel, named, diagnosis));
+            results.Add(new MutantResult(mutant.Info.Id, report.FirstFailure is not null, killedBy, planted?.PlantedIn, planted?.Planted, termLevel, named, diagnosis));
         }
         return new MutationReport(results, seed, problems);
     }
