@@ -45,11 +45,19 @@ internal static partial class BenchmarkEntry
         root.Add(output);
         root.SetAction(parseResult => BenchmarkSuite.RunAsync(new BenchmarkOptions(
             Quick: parseResult.GetValue(quick),
-            Impls: CliOptions.SplitIds(parseResult.GetValue(impl) ?? []).ToList(),
+            Impls: BenchmarkIds(parseResult.GetValue(impl)),
             Types: parseResult.GetValue(type) is { } t ? [t] : null,
             Shapes: parseResult.GetValue(shape)?.Select(s => s.Replace('×', 'x').Replace('X', 'x')).ToList(),
             Threads: parseResult.GetResult(threads) is { Implicit: false } ? parseResult.GetValue(threads) : null,
             OutputDirectory: parseResult.GetValue(output))).GetAwaiter().GetResult());
+    }
+
+    /// <summary>The ids given to <c>--impl</c>: implementations (checked against the registry, before any work) and yardsticks.</summary>
+    private static List<string> BenchmarkIds(string[]? values)
+    {
+        var ids = CliOptions.SplitIds(values ?? []).ToList();
+        CliOptions.Selected(BuiltIn.Implementations, ids.Where(id => !BenchmarkSuite.IsYardstick(id)).ToArray());
+        return ids;
     }
 
     [GeneratedRegex(@"^(\d+)[xX×](\d+)$")]

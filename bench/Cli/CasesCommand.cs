@@ -33,9 +33,10 @@ internal static class CasesCommand
         };
         var emit = new Option<bool>("--emit-gradients") { Description = "Include each implementation's gradients in the results file" };
         var impl = CliOptions.Impl("Check only this implementation (repeatable or comma-separated); default: all");
+        var assembly = UserAssemblies.Option();
         var command = new Command("cases", "Check implementations against case files: stored expected values, or the numerical oracle when a case has none")
         {
-            paths, json, emit, impl,
+            paths, json, emit, impl, assembly,
         };
         command.Validators.Add(result =>
         {
@@ -46,7 +47,7 @@ internal static class CasesCommand
             parseResult.GetValue(paths) ?? [],
             parseResult.GetValue(json),
             parseResult.GetValue(emit),
-            CliOptions.Selected(parseResult.GetValue(impl))));
+            CliOptions.Selected(UserAssemblies.Registry(parseResult.GetValue(assembly)), parseResult.GetValue(impl))));
         return command;
     }
 

@@ -15,6 +15,7 @@ internal static class CheckCommand
     public static Command Create(CliContext context)
     {
         var impl = CliOptions.Impl("Check only this implementation (repeatable or comma-separated); default: all");
+        var assembly = UserAssemblies.Option();
         var cases = CliOptions.IntInRange("--cases", "Random problems per implementation", 200, 1, 100_000);
         var seed = new Option<int?>("--seed")
         {
@@ -27,10 +28,10 @@ internal static class CheckCommand
 
         var command = new Command("check", "Check implementations against the numerical oracles (finite differences, directional derivatives) on random problems")
         {
-            impl, cases, seed, maxN, maxD,
+            impl, assembly, cases, seed, maxN, maxD,
         };
         command.SetAction(parseResult => Run(context,
-            CliOptions.Selected(parseResult.GetValue(impl)),
+            CliOptions.Selected(UserAssemblies.Registry(parseResult.GetValue(assembly)), parseResult.GetValue(impl)),
             parseResult.GetValue(cases),
             parseResult.GetValue(seed) ?? Random.Shared.Next(),
             new GeneratorRange(MaxN: parseResult.GetValue(maxN), MaxD: parseResult.GetValue(maxD))));
@@ -67,9 +68,15 @@ internal static class CheckCommand
         foreach (var r in reports)
         {
             if (r.FirstFailure is not { } first) continue;
+            output.Line();
+            if (first.Result?.Error is { } error)
+            {
+                // It did not answer (threw, hung, wrong shape): there are no gradients to show, only what happened.
+                output.Line($"{r.Id}: fails on case {first.Case.Index} of seed {seed} ({first.Case.Problem.N}x{first.Case.Problem.D}): {error}");
+                continue;
+            }
             var shown = r.Shrunk ?? first.Result!;
             var p = shown.Problem;
-            output.Line();
             output.Line($"{r.Id}: smallest failing case (case {first.Case.Index} of seed {seed}, {first.Case.Problem.N}x{first.Case.Problem.D}, shrunk to {p.N}x{p.D}):");
             foreach (var failure in shown.Summary().Split("; ")) output.Line($"  {failure}");
             string name = $"{r.Id}-seed{seed}-case{first.Case.Index}-shrunk";

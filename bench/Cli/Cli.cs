@@ -136,35 +136,26 @@ internal static class CliOptions
             result.AddError($"{name}: {value} is out of range; must be {min}..{max}");
     }
 
-    /// <summary><c>--impl ID</c>, repeatable (or comma-separated); unknown ids are a parse error that lists the known ones.</summary>
-    public static Option<string[]> Impl(string description)
+    /// <summary><c>--impl ID</c>, repeatable (or comma-separated); the ids are resolved by <see cref="Selected"/>, once <c>--assembly</c> is known.</summary>
+    public static Option<string[]> Impl(string description) => new("--impl")
     {
-        var option = new Option<string[]>("--impl")
-        {
-            Description = description,
-            HelpName = "ID",
-            Arity = ArgumentArity.OneOrMore,
-            AllowMultipleArgumentsPerToken = true,
-        };
-        option.Validators.Add(result =>
-        {
-            foreach (var id in SplitIds(result.Tokens.Select(t => t.Value)))
-            {
-                if (!BuiltIn.Implementations.Exists(id))
-                {
-                    result.AddError($"--impl: unknown implementation id '{id}'; known ids: {string.Join(", ", BuiltIn.Implementations.All.Select(i => i.Info.Id))}");
-                    return;
-                }
-            }
-        });
-        return option;
-    }
+        Description = description,
+        HelpName = "ID",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = true,
+    };
 
-    /// <summary>The implementations named by <c>--impl</c> (in registry order), or all of them when none is named.</summary>
-    public static IReadOnlyList<IBatchNormBackward> Selected(string[]? ids)
+    /// <summary>
+    /// The implementations named by <c>--impl</c> (in registry order), or all of <paramref name="registry"/> when none is
+    /// named; an unknown id is bad input that lists the known ones.
+    /// </summary>
+    public static IReadOnlyList<IBatchNormBackward> Selected(Registry registry, string[]? ids)
     {
         var wanted = SplitIds(ids ?? []).ToHashSet(StringComparer.Ordinal);
-        return wanted.Count == 0 ? BuiltIn.Implementations.All : BuiltIn.Implementations.All.Where(i => wanted.Contains(i.Info.Id)).ToList();
+        foreach (var id in wanted)
+            if (!registry.Exists(id))
+                throw new BadInputException($"--impl: unknown implementation id '{id}'; known ids: {string.Join(", ", registry.All.Select(i => i.Info.Id))}");
+        return wanted.Count == 0 ? registry.All : registry.All.Where(i => wanted.Contains(i.Info.Id)).ToList();
     }
 
     internal static IEnumerable<string> SplitIds(IEnumerable<string> values) =>

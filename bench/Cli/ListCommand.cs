@@ -7,21 +7,22 @@ internal static class ListCommand
 {
     public static Command Create(CliContext context)
     {
-        var command = new Command("list", "List every discovered implementation: id, declared verdict, element type, family, source");
-        command.SetAction(_ => Run(context));
+        var assembly = UserAssemblies.Option();
+        var command = new Command("list", "List every discovered implementation: id, declared verdict, element type, family, source") { assembly };
+        command.SetAction(parseResult => Run(context, UserAssemblies.Registry(parseResult.GetValue(assembly))));
         return command;
     }
 
-    private static int Run(CliContext context)
+    private static int Run(CliContext context, Registry registry)
     {
         context.Output.Table(
             [new("id"), new("declared"), new("type"), new("family"), new("source")],
-            BuiltIn.Implementations.All.Select(i => (IReadOnlyList<string>)
+            registry.All.Select(i => (IReadOnlyList<string>)
             [
                 i.Info.Id, i.Info.DeclaredText, i.ElementType == typeof(float) ? "f32" : "f64",
                 i.Info.Family.ToString().ToLowerInvariant(), i.Info.Source,
             ]));
-        var flawed = BuiltIn.Implementations.All.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
+        var flawed = registry.All.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
         if (flawed.Count > 0)
         {
             context.Output.Line();
