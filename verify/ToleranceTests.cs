@@ -1,0 +1,156 @@
+using BnVerify.Cases;
+using BnVerify.Checking;
+using Xunit;
+
+namespace BnVerify.Verify;
+
+/// <summary>
+/// Pins the absolute size of the checker's tolerance, per oracle and per element type, so a looser checker turns the
+/// suite red. The allowance is recomputed here from its documented formula (README, <see cref="ErrorModel"/>):
+/// A = 8·u·(N + 4 + κ_j)·unit_j, times (2 + |xhat|) for dx, with dbeta's κ taken as 0 — not read from the checker.
+/// On problems whose exact gradients are known independently (the checker's float64 closed form, PyTorch's stored
+/// values, and one-element gradients under the directional oracle), one element moved by 10·A is flagged and one moved
+/// by A/4 is not. Each oracle adds its own float64 rounding (another A at u = 2^-53), so against a float64
+/// implementation the bound is 2·A: 10·A sits 5× past it and A/4 8× inside it.
+/// </summary>
+public sealed class ToleranceTests
+{
+    private const double U64 = 1.0 / (1L << 53);
+    private const double U32 = 1.0 / (1 << 24);
+
+    public static TheoryData<double> Roundoffs => new() { U64, U32 };
+
+    [Theory]
+    [MemberData(nameof(Roundoffs))]
+    public void Closed_form_oracle_flags_ten_allowances_and_passes_a_quarter(double u)
+    {
+        var random = new Random(1812);
+        int tested = 0;
+        for (int t = 0; t < 60; t++)
+        {
+            var p = ProblemGenerator.Generate(random);
+            tested += MovesAreJudged(p, ClosedForm.Gradients(p), Oracles.ClosedFormValues, u, random);
+        }
+        Assert.True(tested >= 100, $"only {tested} elements had a representable margin");
+    }
+
+    [Theory]
+    [MemberData(nameof(Roundoffs))]
+    public void Stored_values_flag_ten_allowances_and_pass_a_quarter(double u)
+    {
+        var random = new Random(1813);
+        int tested = 0;
+        foreach (var golden in GoldenCases.Torch)
+            tested += MovesAreJudged(golden.Problem, golden.Expected!, Oracles.Stored("golden", golden.Expected!), u, random);
+        Assert.True(tested >= 30, $"only {tested} elements had a representable margin");
+    }
+
+    [Theory]
+    [MemberData(nameof(Roundoffs))]
+    public void Directional_probes_flag_ten_allowances_of_a_one_element_gradient(double u)
+    {
+        // With D = 1, dgamma and dbeta have one element: a probe is v·a against v·exact, so a move of the element is
+        // seen whole. The probe's bound is |v|·(A(u) + A(u64)) plus the inner product's rounding.
+        var random = new Random(1814);
+        for (int t = 0; t < 40; t++)
+        {
+            var p = ProblemGenerator.Generate(random, random.Next(2, 40), 1);
+            var exact = ClosedForm.Gradients(p);
+            foreach (var g in new[] { GradientName.Dgamma, GradientName.Dbeta })
+            {
+                double a = DocumentedAllowance(p, g, 0, u);
+                if (!Representable(exact.Of(g)[0], a)) continue;
+                Assert.False(ProbesPass(p, Moved(exact, g, 0, 10 * a), u), $"{Gradients.NameOf(g)} moved by 10 allowances passed the probes on {p}");
+                Assert.True(ProbesPass(p, Moved(exact, g, 0, 0.25 * a), u), $"{Gradients.NameOf(g)} moved by a quarter allowance failed the probes on {p}");
+            }
+        }
+    }
+
+    /// <summary>The element with the largest move still inside its bound passes; one just outside fails — with margins of many ulps.</summary>
+    [Fact]
+    public void The_edge_is_where_the_documented_bound_says()
+    {
+        var random = new Random(1815);
+        int tested = 0;
+        for (int t = 0; t < 60; t++)
+        {
+            var p = ProblemGenerator.Generate(random);
+            var exact = ClosedForm.Gradients(p);
+            var model = ErrorModel.For(p);
+            var reference = Oracles.ClosedFormValues.Prepare(p, model);
+            foreach (var g in Gradients.All)
+            {
+                int k = random.Next(exact.Of(g).Length);
+                double bound = 2 * DocumentedAllowance(p, g, k, U64); // the oracle's own rounding + the implementation's
+                if (!Representable(exact.Of(g)[k], 0.05 * bound)) continue;
+                Assert.True(Passes(reference.Judge(Moved(exact, g, k, 0.95 * bound), U64), g), $"{Gradients.NameOf(g)}[{k}] 5% inside the bound failed on {p}");
+                Assert.False(Passes(reference.Judge(Moved(exact, g, k, 1.05 * bound), U64), g), $"{Gradients.NameOf(g)}[{k}] 5% outside the bound passed on {p}");
+                tested++;
+            }
+        }
+        Assert.True(tested >= 60, $"only {tested} elements had a representable margin");
+    }
+
+    /// <summary>Moves one random element of each gradient by 10·A and by A/4; returns how many moves were judged.</summary>
+    private static int MovesAreJudged(BatchNormProblem p, Gradients exact, IOracle oracle, double u, Random random)
+    {
+        var prepared = oracle.Prepare(p, ErrorModel.For(p));
+        int tested = 0;
+        foreach (var g in Gradients.All)
+        {
+            int k = random.Next(exact.Of(g).Length);
+            double a = DocumentedAllowance(p, g, k, u);
+            if (!Representable(exact.Of(g)[k], 0.25 * a)) continue;
+            Assert.False(Passes(prepared.Judge(Moved(exact, g, k, 10 * a), u), g), $"{oracle.Name}: {Gradients.NameOf(g)}[{k}] moved by 10 allowances passed on {p}");
+            Assert.True(Passes(prepared.Judge(Moved(exact, g, k, 0.25 * a), u), g), $"{oracle.Name}: {Gradients.NameOf(g)}[{k}] moved by a quarter allowance failed on {p}");
+            tested++;
+        }
+        return tested;
+    }
+
+    /// <summary>The documented rounding allowance, from its formula, computed here from the problem alone.</summary>
+    internal static double DocumentedAllowance(BatchNormProblem p, GradientName g, int k, double u)
+    {
+        int n = p.N, d = p.D, j = g == GradientName.Dx ? k % d : k;
+        double mean = 0;
+        for (int i = 0; i < n; i++) mean += p.X[i * d + j];
+        mean /= n;
+        double var = 0;
+        for (int i = 0; i < n; i++) var += (p.X[i * d + j] - mean) * (p.X[i * d + j] - mean);
+        double invStd = 1 / Math.Sqrt(var / n + p.Eps);
+        double kappa = 0, maxDout = 0, sumDout = 0, sumDoutXhat = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double dout = Math.Abs(p.Dout[i * d + j]);
+            kappa = Math.Max(kappa, Math.Abs(p.X[i * d + j]) * invStd);
+            maxDout = Math.Max(maxDout, dout);
+            sumDout += dout;
+            sumDoutXhat += dout * (1 + Math.Abs((p.X[i * d + j] - mean) * invStd));
+        }
+        return g switch
+        {
+            GradientName.Dx => 8 * u * (n + 4 + kappa) * Math.Abs(p.Gamma[j]) * invStd * maxDout * (2 + Math.Abs((p.X[k] - mean) * invStd)),
+            GradientName.Dgamma => 8 * u * (n + 4 + kappa) * sumDoutXhat,
+            _ => 8 * u * (n + 4) * sumDout,
+        };
+    }
+
+    /// <summary>True when a move of <paramref name="by"/> changes <paramref name="value"/> by at least four of its ulps (and is not zero).</summary>
+    private static bool Representable(double value, double by) =>
+        by > 0 && double.IsFinite(by) && by >= 4 * (Math.BitIncrement(Math.Abs(value) + by) - (Math.Abs(value) + by));
+
+    private static bool Passes(OracleJudgement judgement, GradientName g) =>
+        judgement.Elements.Single(v => v.Gradient == g).Pass && judgement.Probes.Where(v => v.Gradient == g).All(v => v.Pass);
+
+    private static bool ProbesPass(BatchNormProblem p, Gradients actual, double u) =>
+        Oracles.DirectionalDerivatives(4, 99).Prepare(p, ErrorModel.For(p)).Judge(actual, u).Probes.All(v => v.Pass);
+
+    private static Gradients Moved(Gradients g, GradientName which, int k, double by)
+    {
+        var dx = (double[])g.Dx.Clone();
+        var dgamma = (double[])g.Dgamma.Clone();
+        var dbeta = (double[])g.Dbeta.Clone();
+        (which switch { GradientName.Dx => dx, GradientName.Dgamma => dgamma, _ => dbeta })[k] += by;
+        return new Gradients(g.N, g.D, dx, dgamma, dbeta);
+    }
+}
