@@ -105,6 +105,7 @@ internal static class CasesCommand
                 found[i] == impls[i].Info.Declared ? "ok" : "MISMATCH",
             ]));
         output.Line("errors are the largest over the cases, in each gradient's natural unit (see ErrorModel)");
+        output.Line(ConsoleOutput.NonFiniteLegend);
         foreach (int i in Enumerable.Range(0, impls.Count).Where(i => found[i] != impls[i].Info.Declared))
         {
             var failing = Enumerable.Range(0, cases.Count).Select(c => cells[i, c]).FirstOrDefault(x => !x.Result.Pass);

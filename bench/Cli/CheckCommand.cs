@@ -64,6 +64,7 @@ internal static class CheckCommand
                 r.Diagnosis ?? "",
             ]));
         output.Line("errors are the largest over all cases, in each gradient's natural unit (see ErrorModel); '-' = not compared element by element");
+        output.Line(ConsoleOutput.NonFiniteLegend);
 
         foreach (var r in reports)
         {

@@ -53,6 +53,10 @@ internal abstract class ConsoleOutput
     /// </summary>
     public abstract void RunWithProgress(string label, int total, Action<Action> work);
 
+    /// <summary>The line under a table of errors that says what "inf" and "NaN" mean there.</summary>
+    public const string NonFiniteLegend =
+        "inf = the gradient's natural unit is 0 there (e.g. gamma = 0, so the exact dx is 0) but the value is not; NaN = the output holds NaN, was never written, or the implementation did not answer";
+
     /// <summary>A number in a table (three significant digits): "0", "1.23e-16", "inf", "NaN", or "-" when there is none.</summary>
     public static string Number(double? value) => value switch
     {

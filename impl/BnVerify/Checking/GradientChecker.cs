@@ -237,7 +237,10 @@ public static class GradientChecker
             var e = reference.ValuesOf(g);
             var refBound = reference.BoundsOf(g);
             bool pass = true;
-            double maxError = 0, worstRatio = -1;
+            double maxError = 0;
+            // The element reported: among failing ones the largest error in natural units (NaN first), ties by the ratio
+            // to the bound; when all pass, the one closest to its bound.
+            (bool Failing, double Error, double Ratio) worstKey = (false, -1, -1);
             int worst = 0;
             for (int k = 0; k < a.Length; k++)
             {
@@ -248,9 +251,10 @@ public static class GradientChecker
                 double error = double.IsNaN(diff) ? double.NaN : model.InUnits(g, k, diff);
                 if (!(error <= maxError)) maxError = error; // NaN wins
                 double ratio = ok ? (bound > 0 ? diff / bound : 0) : double.IsNaN(diff) ? double.PositiveInfinity : (bound > 0 ? diff / bound : double.MaxValue);
-                if (ratio > worstRatio)
+                var key = (!ok, ok ? 0 : double.IsNaN(error) ? double.PositiveInfinity : error, ratio);
+                if (key.CompareTo(worstKey) > 0)
                 {
-                    worstRatio = ratio;
+                    worstKey = key;
                     worst = k;
                 }
             }
