@@ -23,16 +23,23 @@ internal static class CheckCommand
         seed.Validators.Add(result => CliOptions.RequireRange(result, "--seed", 0, int.MaxValue));
         var maxN = CliOptions.IntInRange("--max-n", "Largest N (rows) of a random problem", 64, 1, 4096);
         var maxD = CliOptions.IntInRange("--max-d", "Largest D (columns) of a random problem", 16, 1, 1024);
+        var exec = ExternalPrograms.ExecOption();
+        var execTimeout = ExternalPrograms.TimeoutOption();
 
         var command = new Command("check", "Check implementations against the numerical oracles (finite differences, directional derivatives) on random problems")
         {
-            impl, cases, seed, maxN, maxD,
+            impl, cases, seed, maxN, maxD, exec, execTimeout,
         };
-        command.SetAction(parseResult => Run(context,
-            CliOptions.Selected(parseResult.GetValue(impl)),
-            parseResult.GetValue(cases),
-            parseResult.GetValue(seed) ?? Random.Shared.Next(),
-            new GeneratorRange(MaxN: parseResult.GetValue(maxN), MaxD: parseResult.GetValue(maxD))));
+        command.SetAction(parseResult =>
+        {
+            // --exec: external programs join the list of implementations; they end when the command does.
+            using var external = ExternalPrograms.Start(parseResult.GetValue(exec), parseResult.GetValue(execTimeout));
+            return Run(context,
+                external.With(parseResult.GetValue(impl)),
+                parseResult.GetValue(cases),
+                parseResult.GetValue(seed) ?? Random.Shared.Next(),
+                new GeneratorRange(MaxN: parseResult.GetValue(maxN), MaxD: parseResult.GetValue(maxD)));
+        });
         return command;
     }
 
@@ -84,6 +91,7 @@ internal static class CheckCommand
         var output = context.Output;
         output.Line($"seed: {seed}");
         output.Line($"check: {impls.Count} implementation(s) x {cases} random case(s), N <= {range.MaxN}, D <= {range.MaxD}");
+        ExternalPrograms.Describe(output, impls);
 
         var outcomes = impls.Select(i => new Outcome(i, cases)).ToArray();
         output.RunWithProgress("checking", impls.Count * cases, tick =>
@@ -124,13 +132,14 @@ internal static class CheckCommand
             ],
             outcomes.Select(o => (IReadOnlyList<string>)
             [
-                o.Impl.Info.Id, o.Impl.Info.DeclaredText, VerdictText(o.Found), $"{o.Failed}/{cases}",
+                o.Impl.Info.Id, ExternalPrograms.DeclaredText(o.Impl), VerdictText(o.Found), $"{o.Failed}/{cases}",
                 ConsoleOutput.Number(o.Worst(GradientName.Dx)), ConsoleOutput.Number(o.Worst(GradientName.Dgamma)),
                 ConsoleOutput.Number(o.Worst(GradientName.Dbeta)),
-                o.Found == o.Impl.Info.Declared ? "ok" : "MISMATCH",
+                ExternalPrograms.MatchText(o.Impl, o.Found),
                 shrunk.TryGetValue(o.Impl.Info.Id, out var s) ? Diagnosis.Diagnose(o.Impl, s.Result) : "",
             ]));
         output.Line("errors are the largest over all cases, in each gradient's natural unit (see ErrorModel); '-' = not compared element by element");
+        ExternalPrograms.ReportTiming(output, impls);
 
         foreach (var outcome in outcomes)
         {
@@ -146,9 +155,7 @@ internal static class CheckCommand
 
         var mismatched = outcomes.Where(o => o.Found != o.Impl.Info.Declared).ToList();
         output.Line();
-        output.Line(mismatched.Count == 0
-            ? $"ok: every found verdict equals the declared one (seed {seed})"
-            : $"MISMATCH: {string.Join(", ", mismatched.Select(o => $"{o.Impl.Info.Id} declared {o.Impl.Info.DeclaredText}, found {VerdictText(o.Found)}"))} (seed {seed})");
+        output.Line($"{ExternalPrograms.Conclusion(outcomes.Select(o => (o.Impl, o.Found)).ToList())} (seed {seed})");
         return mismatched.Count == 0 ? Cli.ExitOk : Cli.ExitMismatch;
     }
 
