@@ -160,6 +160,30 @@ public sealed class ExternalCliTests(CliFixture fixture) : IClassFixture<CliFixt
         Assert.Contains("--exec-timeout", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_failure_swallowed_by_a_guard_still_stops_the_command()
+    {
+        // A checker that turns exceptions into failing cases must not turn a failed program into a verdict.
+        using var healthy = BnVerify.External.ExternalBackward.Start(Fake("good"), Short);
+        using var failing = BnVerify.External.ExternalBackward.Start(Fake("exit-mid-run"), Short);
+        var problem = BnVerify.Checking.ProblemGenerator.Generate(new Random(1), 3, 2);
+        for (int k = 0; k < 4; k++)
+        {
+            healthy.Run(problem);
+            try
+            {
+                failing.Run(problem);
+            }
+            catch (BnVerify.External.ExternalProgramException)
+            {
+                // swallowed, as a guard would
+            }
+        }
+        BnVerify.Bench.Cli.ExternalPrograms.ThrowIfFailed([healthy]);
+        var e = Assert.Throws<BnVerify.External.ExternalProgramException>(() => BnVerify.Bench.Cli.ExternalPrograms.ThrowIfFailed([healthy, failing]));
+        Assert.StartsWith("external program fake-exit-mid-run exited with code 7 during request 3", e.Message, StringComparison.Ordinal);
+    }
+
     // ----------------------------------------------------------------- the real process: signals end the program too
 
     [Theory]

@@ -241,8 +241,9 @@ public sealed class ExternalProtocolTests
         var e = Assert.Throws<ExternalProgramException>(() => program.Run(Problem(4, 3, seed: 3)));
         Assert.Equal("external program fake-exit-mid-run exited with code 7 during request 3 (N = 4, D = 3); " +
                      "its standard error ends: fake: something went wrong | fake: giving up on request 3", e.Message);
-        // Every later call reports the same failure instead of talking to a dead process.
+        // Every later call reports the same failure instead of talking to a dead process, and the program keeps it.
         Assert.Equal(e.Message, Assert.Throws<ExternalProgramException>(() => program.Run(Problem())).Message);
+        Assert.Same(e, program.Failure);
     }
 
     [Theory]

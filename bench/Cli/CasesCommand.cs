@@ -90,6 +90,8 @@ internal static class CasesCommand
             .ToArray();
         bool ok = Enumerable.Range(0, impls.Count).All(i => found[i] == impls[i].Info.Declared);
 
+        ExternalPrograms.ThrowIfFailed(impls); // a program that failed as a program: exit 2, no verdict, no results file
+
         // 3. The results file, before the report, so a failure to write it is reported as the last line.
         if (jsonTarget is not null) WriteAtomically(jsonTarget, ResultsJson(cases, impls, cells, found, ok, emitGradients));
 

@@ -124,6 +124,7 @@ internal static class CheckCommand
             shrunk[impl.Info.Id] = (index, original, GradientChecker.Check(impl, smallest));
         }
 
+        ExternalPrograms.ThrowIfFailed(impls); // a program that failed as a program: exit 2, no verdict
         output.Table(
             [
                 new("id"), new("declared"), new("found"), new("failed", Align.Right),

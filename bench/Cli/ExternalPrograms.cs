@@ -89,6 +89,17 @@ internal sealed class ExternalPrograms : IDisposable
         }
     }
 
+    /// <summary>
+    /// Throws the first failure of any external program among <paramref name="impls"/>, so a program that failed as a
+    /// program gives exit 2 even where the checker turned the exception into a failing case. Call it after the checks and
+    /// before any report or results file.
+    /// </summary>
+    public static void ThrowIfFailed(IEnumerable<IBatchNormBackward> impls)
+    {
+        if (impls.OfType<ExternalBackward>().Select(p => p.Failure).FirstOrDefault(f => f is not null) is { } failure)
+            throw new ExternalProgramException(failure.Message, failure);
+    }
+
     /// <summary>The implementations to check: with external programs and no <c>--impl</c>, only the programs; otherwise the selected built-ins then the programs.</summary>
     public IReadOnlyList<IBatchNormBackward> With(string[]? implIds) =>
         _programs.Count > 0 && !CliOptions.SplitIds(implIds ?? []).Any()

@@ -53,6 +53,12 @@ public abstract class ExternalBackward : IBatchNormBackward, IDisposable
     /// <summary>The command as started.</summary>
     public string Command => Process.Command;
 
+    /// <summary>
+    /// The program's first failure as a program, or null while it behaves. A caller that runs the implementation behind
+    /// a guard that turns exceptions into verdicts checks this afterwards: such a failure is never a verdict.
+    /// </summary>
+    public ExternalProgramException? Failure => Process.Failure;
+
     /// <summary>Requests answered so far.</summary>
     public long Requests => Process.Requests;
 

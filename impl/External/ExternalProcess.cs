@@ -88,6 +88,9 @@ internal sealed class ExternalProcess : IDisposable
     /// <summary>How the program is named in messages: by its command until it greets, then by its name.</summary>
     private string Who { get; set; }
 
+    /// <summary>The first failure of the program (null while it behaves); every call after it throws this again.</summary>
+    public ExternalProgramException? Failure => Volatile.Read(ref _failure);
+
     /// <summary>Requests answered so far.</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
@@ -392,9 +395,9 @@ internal sealed class ExternalProcess : IDisposable
         {
             _process.Kill(entireProcessTree: true);
         }
-        catch (Exception e) when (e is InvalidOperationException or Win32Exception or NotSupportedException or AggregateException)
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception or NotSupportedException or AggregateException or ObjectDisposedException)
         {
-            // Already exited, or never started.
+            // Already exited, never started, or already disposed (a signal racing Dispose).
         }
     }
 
