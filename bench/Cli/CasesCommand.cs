@@ -34,20 +34,28 @@ internal static class CasesCommand
         var emit = new Option<bool>("--emit-gradients") { Description = "Include each implementation's gradients in the results file" };
         var impl = CliOptions.Impl("Check only this implementation (repeatable or comma-separated); default: all");
         var assembly = UserAssemblies.Option();
+        var exec = ExternalPrograms.ExecOption();
+        var execTimeout = ExternalPrograms.TimeoutOption();
         var command = new Command("cases", "Check implementations against case files: stored expected values, or the numerical oracle when a case has none")
         {
-            paths, json, emit, impl, assembly,
+            paths, json, emit, impl, assembly, exec, execTimeout,
         };
         command.Validators.Add(result =>
         {
             if (result.GetValue(paths) is not { Length: > 0 })
                 result.AddError("cases: PATH is missing: name at least one case file or folder");
         });
-        command.SetAction(parseResult => Run(context,
-            parseResult.GetValue(paths) ?? [],
-            parseResult.GetValue(json),
-            parseResult.GetValue(emit),
-            CliOptions.Selected(UserAssemblies.Registry(parseResult.GetValue(assembly)), parseResult.GetValue(impl))));
+        command.SetAction(parseResult =>
+        {
+            var registry = UserAssemblies.Registry(parseResult.GetValue(assembly));
+            // --exec: external programs join the list of implementations; they end when the command does.
+            using var external = ExternalPrograms.Start(parseResult.GetValue(exec), parseResult.GetValue(execTimeout), registry);
+            return Run(context,
+                parseResult.GetValue(paths) ?? [],
+                parseResult.GetValue(json),
+                parseResult.GetValue(emit),
+                external.With(registry, parseResult.GetValue(impl)));
+        });
         return command;
     }
 
@@ -78,12 +86,14 @@ internal static class CasesCommand
                 cells[i, c] = new Cell(cases[c], reports[i].Cases[c].Result!);
         var found = reports.Select(r => r.Found).ToArray();
         bool ok = Enumerable.Range(0, impls.Count).All(i => found[i] == impls[i].Info.Declared);
+        ExternalPrograms.ThrowIfFailed(impls); // a program that failed as a program: exit 2, no verdict, no results file
 
         // 3. The results file, before the report, so a failure to write it is reported as the last line.
         if (jsonTarget is not null) WriteAtomically(jsonTarget, ResultsJson(cases, impls, cells, found, ok, emitGradients));
 
         // 4. The report: implementation × case, then declared against found.
         output.Line($"cases: {cases.Count} case(s) from {string.Join(", ", paths)}; {impls.Count} implementation(s)");
+        ExternalPrograms.Describe(output, impls);
         output.Table(
             [new("case"), new("N x D", Align.Right), new("oracle"), .. impls.Select(i => new Column(i.Info.Id))],
             Enumerable.Range(0, cases.Count).Select(c => (IReadOnlyList<string>)
@@ -99,22 +109,27 @@ internal static class CasesCommand
             ],
             Enumerable.Range(0, impls.Count).Select(i => (IReadOnlyList<string>)
             [
-                impls[i].Info.Id, impls[i].Info.DeclaredText, CheckCommand.VerdictText(found[i]),
+                impls[i].Info.Id, ExternalPrograms.DeclaredText(impls[i]), CheckCommand.VerdictText(found[i]),
                 $"{Enumerable.Range(0, cases.Count).Count(c => !cells[i, c].Result.Pass)}/{cases.Count}",
                 .. Gradients.All.Select(g => ConsoleOutput.Number(Worst(Enumerable.Range(0, cases.Count).Select(c => cells[i, c].Result), g))),
-                found[i] == impls[i].Info.Declared ? "ok" : "MISMATCH",
+                ExternalPrograms.MatchText(impls[i], found[i]),
             ]));
         output.Line("errors are the largest over the cases, in each gradient's natural unit (see ErrorModel)");
         output.Line(ConsoleOutput.NonFiniteLegend);
+        ExternalPrograms.ReportTiming(output, impls);
         foreach (int i in Enumerable.Range(0, impls.Count).Where(i => found[i] != impls[i].Info.Declared))
         {
             var failing = Enumerable.Range(0, cases.Count).Select(c => cells[i, c]).FirstOrDefault(x => !x.Result.Pass);
             output.Line(failing is null
                 ? $"MISMATCH {impls[i].Info.Id}: declared flawed, but passes every case"
-                : $"MISMATCH {impls[i].Info.Id}: declared correct, but fails {failing.Case.Name}: {failing.Result.Summary()}");
+                : impls[i] is External.ExternalBackward
+                    ? $"FLAWED {impls[i].Info.Id} (external program): fails {failing.Case.Name}: {failing.Result.Summary()}"
+                    : $"MISMATCH {impls[i].Info.Id}: declared correct, but fails {failing.Case.Name}: {failing.Result.Summary()}");
         }
         if (jsonTarget is not null) output.Line($"results: {jsonTarget}");
-        output.Line(ok ? "ok: every found verdict equals the declared one" : "MISMATCH: some found verdict differs from the declared one");
+        output.Line(impls.Any(i => i is External.ExternalBackward)
+            ? ExternalPrograms.Conclusion(Enumerable.Range(0, impls.Count).Select(i => (impls[i], found[i])).ToList())
+            : ok ? "ok: every found verdict equals the declared one" : "MISMATCH: some found verdict differs from the declared one");
         return ok ? Cli.ExitOk : Cli.ExitMismatch;
     }
 
@@ -256,7 +271,7 @@ internal static class CasesCommand
             {
                 w.WriteStartObject();
                 w.WriteString("id", impls[i].Info.Id);
-                w.WriteString("expected", impls[i].Info.DeclaredText);
+                w.WriteString("expected", ExternalPrograms.DeclaredText(impls[i])); // "unknown" for an external program
                 w.WriteString("verdict", CheckCommand.VerdictText(found[i]));
                 w.WriteString("source", impls[i].Info.Source);
                 w.WriteStartArray("results");

@@ -16,6 +16,8 @@ internal static class CheckCommand
     {
         var impl = CliOptions.Impl("Check only this implementation (repeatable or comma-separated); default: all");
         var assembly = UserAssemblies.Option();
+        var exec = ExternalPrograms.ExecOption();
+        var execTimeout = ExternalPrograms.TimeoutOption();
         var cases = CliOptions.IntInRange("--cases", "Random problems per implementation", 200, 1, 100_000);
         var seed = new Option<int?>("--seed")
         {
@@ -28,13 +30,19 @@ internal static class CheckCommand
 
         var command = new Command("check", "Check implementations against the numerical oracles (finite differences, directional derivatives) on random problems")
         {
-            impl, assembly, cases, seed, maxN, maxD,
+            impl, assembly, exec, execTimeout, cases, seed, maxN, maxD,
         };
-        command.SetAction(parseResult => Run(context,
-            CliOptions.Selected(UserAssemblies.Registry(parseResult.GetValue(assembly)), parseResult.GetValue(impl)),
-            parseResult.GetValue(cases),
-            parseResult.GetValue(seed) ?? Random.Shared.Next(),
-            new GeneratorRange(MaxN: parseResult.GetValue(maxN), MaxD: parseResult.GetValue(maxD))));
+        command.SetAction(parseResult =>
+        {
+            var registry = UserAssemblies.Registry(parseResult.GetValue(assembly));
+            // --exec: external programs join the list of implementations; they end when the command does.
+            using var external = ExternalPrograms.Start(parseResult.GetValue(exec), parseResult.GetValue(execTimeout), registry);
+            return Run(context,
+                external.With(registry, parseResult.GetValue(impl)),
+                parseResult.GetValue(cases),
+                parseResult.GetValue(seed) ?? Random.Shared.Next(),
+                new GeneratorRange(MaxN: parseResult.GetValue(maxN), MaxD: parseResult.GetValue(maxD)));
+        });
         return command;
     }
 
@@ -43,11 +51,13 @@ internal static class CheckCommand
         var output = context.Output;
         output.Line($"seed: {seed}");
         output.Line($"check: {impls.Count} implementation(s) x {cases} random case(s), N <= {range.MaxN}, D <= {range.MaxD}");
+        ExternalPrograms.Describe(output, impls);
 
         // Random cases only (golden files are `cases`' job); the first failure of each flawed implementation shrunk and diagnosed.
         var options = new VerifierOptions { Cases = cases, Seed = seed, Source = new ProblemSource(range), Given = [] };
         IReadOnlyList<VerificationReport> reports = [];
         output.RunWithProgress("checking", impls.Count * cases, tick => reports = Verifier.Run(impls, options, tick));
+        ExternalPrograms.ThrowIfFailed(impls); // a program that failed as a program: exit 2, no verdict
 
         output.Table(
             [
@@ -57,14 +67,15 @@ internal static class CheckCommand
             ],
             reports.Select(r => (IReadOnlyList<string>)
             [
-                r.Id, r.Implementation.Info.DeclaredText, VerdictText(r.Found), $"{r.Failed}/{cases}",
+                r.Id, ExternalPrograms.DeclaredText(r.Implementation), VerdictText(r.Found), $"{r.Failed}/{cases}",
                 ConsoleOutput.Number(r.Worst(GradientName.Dx)), ConsoleOutput.Number(r.Worst(GradientName.Dgamma)),
                 ConsoleOutput.Number(r.Worst(GradientName.Dbeta)),
-                r.MatchesDeclared ? "ok" : "MISMATCH",
+                ExternalPrograms.MatchText(r.Implementation, r.Found),
                 r.Diagnosis ?? "",
             ]));
         output.Line("errors are the largest over all cases, in each gradient's natural unit (see ErrorModel); '-' = not compared element by element");
         output.Line(ConsoleOutput.NonFiniteLegend);
+        ExternalPrograms.ReportTiming(output, impls);
 
         foreach (var r in reports)
         {
@@ -87,9 +98,7 @@ internal static class CheckCommand
 
         var mismatched = reports.Where(r => !r.MatchesDeclared).ToList();
         output.Line();
-        output.Line(mismatched.Count == 0
-            ? $"ok: every found verdict equals the declared one (seed {seed})"
-            : $"MISMATCH: {string.Join(", ", mismatched.Select(r => $"{r.Id} declared {r.Implementation.Info.DeclaredText}, found {VerdictText(r.Found)}"))} (seed {seed})");
+        output.Line($"{ExternalPrograms.Conclusion(reports.Select(r => (r.Implementation, r.Found)).ToList())} (seed {seed})");
         return mismatched.Count == 0 ? Cli.ExitOk : Cli.ExitMismatch;
     }
 

@@ -65,6 +65,12 @@ public static class Cli
             Error(stderr, e.Message);
             return ExitBadInput;
         }
+        catch (Exception e) when (External.ExternalProgramException.Find(e) is { } failure)
+        {
+            // An external program (--exec) failed as a program: it could not start, exited, broke the protocol or timed out.
+            Error(stderr, failure.Message);
+            return ExitBadInput;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Error(stderr, $"internal error: {e.GetType().Name}: {e.Message}");

@@ -186,7 +186,8 @@ public static class GradientChecker
     /// Runs code BnVerify may not have written, so that whatever it does ends in gradients or in one line saying what went
     /// wrong: an exception (its type and message), no answer within <paramref name="timeout"/> (a hang: the call is
     /// abandoned on its background worker thread, which .NET cannot stop, and the caller should call this implementation no
-    /// more), or gradients of the wrong shape. On any of these the gradients are all NaN.
+    /// more), or gradients of the wrong shape. On any of these the gradients are all NaN. A <see cref="NotAVerdictException"/>
+    /// (an external program that failed as a program) is no verdict: it is thrown on.
     /// </summary>
     public static (Gradients Actual, string? Error, bool Hung) GuardedRun(IBatchNormBackward impl, BatchNormProblem problem, TimeSpan timeout)
     {
@@ -196,6 +197,7 @@ public static class GradientChecker
         var call = GuardedCall.Run(() => impl.Run(problem), timeout);
         var result = call.Result;
         var thrown = call.Thrown;
+        if (thrown is NotAVerdictException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(thrown); // the harness failed, not the gradient
         string? error;
         bool hung = call.Hung;
         if (hung)

@@ -241,7 +241,16 @@ public static class Verifier
         var outcomes = new CaseOutcome[implementations.Count, cases.Count];
         var hung = new string?[implementations.Count];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism };
-        Parallel.For(0, cases.Count, parallel, c =>
+        try
+        {
+            CheckCases();
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.OfType<NotAVerdictException>().FirstOrDefault() is { } harness)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(harness); // not a verdict: the run stops
+        }
+
+        void CheckCases() => Parallel.For(0, cases.Count, parallel, c =>
         {
             var vcase = cases[c];
             var live = Enumerable.Range(0, implementations.Count).Where(k => Volatile.Read(ref hung[k]) is null).ToList();
