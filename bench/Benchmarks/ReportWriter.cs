@@ -100,7 +100,7 @@ public static class ReportWriter
         ArgumentNullException.ThrowIfNull(peers);
         if (peers.Unavailable is { } reason) return $"Peer: {reason}. The other rows run without it.";
         if (peers.Library is null) return "Peer: none (float32 is not in this run).";
-        var impls = peers.Implementations();
+        var impls = peers.Implementations;
         string rowsText = string.Join(", ", peers.Peers.Select(p => $"`{p.Info.Id}` ({p.Threads} thread{(p.Threads == 1 ? "" : "s")})"));
         return $"Peer: oneDNN {peers.Library.Version} ({peers.Library.Name}, OpenMP), float32 batch normalization with the N×D batch described as " +
                $"{{N, D, 1, 1}} nhwc, implementation `{impls?.Backward}` (backward) / `{impls?.Forward}` (forward, run once per shape for the statistics, not timed); rows {rowsText}" +

@@ -71,11 +71,12 @@ public sealed class PeerSet : IDisposable
 
     private readonly Dictionary<(string Id, string Shape), OneDnnBatchNorm> _prepared = [];
 
-    private PeerSet(OneDnnLibrary? library, IReadOnlyList<OneDnnBackwardF32> peers, string? unavailable)
+    private PeerSet(OneDnnLibrary? library, IReadOnlyList<OneDnnBackwardF32> peers, string? unavailable, (string Forward, string Backward)? implementations = null)
     {
         Library = library;
         Peers = peers;
         Unavailable = unavailable;
+        Implementations = implementations;
     }
 
     /// <summary>A set with no peers and no message (a run without float32).</summary>
@@ -83,16 +84,28 @@ public sealed class PeerSet : IDisposable
 
     /// <summary>
     /// Loads oneDNN from <paramref name="libraryName"/> (and its OpenMP runtime <paramref name="openMpLibraryName"/>) and
-    /// makes the peers for a run on <paramref name="threads"/> threads; never throws for a missing library.
+    /// makes the peers for a run on <paramref name="threads"/> threads; never throws for a missing library, nor for a
+    /// library that cannot build the primitives (both give no peers and a one-line reason).
     /// </summary>
     public static PeerSet Load(int threads, string libraryName = OneDnnLibrary.DefaultLibraryName, string openMpLibraryName = OneDnnLibrary.DefaultOpenMpLibraryName)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         if (!OneDnnLibrary.TryLoad(libraryName, openMpLibraryName, out var library, out var unavailable))
             return new PeerSet(null, [], unavailable);
+        (string, string) implementations;
+        try
+        {
+            // A probe: the primitives of a small problem, and the names of the implementations oneDNN chose for them.
+            using var probe = new OneDnnBatchNorm(library, 64, 256, 1e-5, 1);
+            implementations = (probe.ForwardImplementation, probe.BackwardImplementation);
+        }
+        catch (OneDnnException e)
+        {
+            return new PeerSet(null, [], $"oneDNN is not usable: {libraryName} {library.Version} loaded but {e.Message}; reinstall it with `{OneDnnLibrary.InstallCommand}`");
+        }
         var peers = new List<OneDnnBackwardF32> { new(library, OneThreadId, 1) };
         if (threads > 1) peers.Add(new OneDnnBackwardF32(library, ParallelId, threads));
-        return new PeerSet(library, peers, null);
+        return new PeerSet(library, peers, null, implementations);
     }
 
     /// <summary>True for a peer id (<c>onednn-*</c>), whether or not the library is present.</summary>
@@ -108,15 +121,10 @@ public sealed class PeerSet : IDisposable
     public string? Unavailable { get; }
 
     /// <summary>
-    /// oneDNN's names of the implementations it chose for a small nhwc problem, e.g. "bnorm_jit:avx512_core" (forward,
-    /// backward); null when unavailable.
+    /// oneDNN's names of the implementations it chose for a 64×256 nhwc problem when loaded, e.g. "bnorm_jit:avx512_core"
+    /// (forward, backward); null when unavailable.
     /// </summary>
-    public (string Forward, string Backward)? Implementations()
-    {
-        if (Library is null) return null;
-        using var bn = new OneDnnBatchNorm(Library, 64, 256, 1e-5, 1);
-        return (bn.ForwardImplementation, bn.BackwardImplementation);
-    }
+    public (string Forward, string Backward)? Implementations { get; }
 
     /// <summary>The peer with this id; throws <see cref="KeyNotFoundException"/> when there is none.</summary>
     public OneDnnBackwardF32 Get(string id) =>
