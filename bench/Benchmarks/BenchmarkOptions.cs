@@ -10,13 +10,15 @@ namespace BnVerify.Bench.Benchmarks;
 /// <param name="Shapes">Shapes "NxD" (default: 64x256, 1024x512, 4096x1024, 16384x1024; quick: 64x256, 4096x1024).</param>
 /// <param name="Threads">Worker count of the multi-core implementations and the multi-core bandwidth kernel (default: processor count).</param>
 /// <param name="OutputDirectory">Where the report, chart and exports go (default: reports/ at the repository root).</param>
+/// <param name="OneDnnLibraryName">The library oneDNN, the peer, is loaded from (default <c>libdnnl.so.2</c>); a name that does not exist leaves the peer out with a one-line reason.</param>
 public sealed record BenchmarkOptions(
     bool Quick = false,
     IReadOnlyList<string>? Impls = null,
     IReadOnlyList<string>? Types = null,
     IReadOnlyList<string>? Shapes = null,
     int? Threads = null,
-    string? OutputDirectory = null)
+    string? OutputDirectory = null,
+    string? OneDnnLibraryName = null)
 {
     /// <summary>The default full-suite shapes: one tiny (in L1/L2), one in the last-level cache, two far larger than it.</summary>
     public static readonly string[] DefaultShapes = ["64x256", "1024x512", "4096x1024", "16384x1024"];

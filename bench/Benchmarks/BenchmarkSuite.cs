@@ -5,6 +5,8 @@
 // Runs BenchmarkDotNet (in-process) over the chosen implementations, types and shapes, then writes to
 // options.OutputDirectory (default reports/ at the repository root): benchmark-report.md, throughput.svg and
 // BenchmarkDotNet's JSON and CSV exports. Returns 0 on success, 1 when BenchmarkDotNet reports errors, 2 on bad options.
+// With float32 in the run, oneDNN joins as a peer (bench/Peers/): rows onednn-f32 and onednn-parallel-f32, checked by the
+// same checker, timed by BenchmarkDotNet and in the paired rounds; when the library is missing the report says so in one line.
 // The command line (bench/Cli/BenchmarkEntry.cs) builds the options from --quick, --impl, --type, --shape, --threads, --out.
 using System.Diagnostics;
 using BenchmarkDotNet.Columns;
@@ -17,6 +19,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BnVerify.Bench.Peers;
 using BnVerify.Checking;
 using BnVerify.Verification;
 using BnVerify.Kernels;
@@ -24,8 +27,19 @@ using Perfolizer.Horology;
 
 namespace BnVerify.Bench.Benchmarks;
 
-/// <summary>What one suite run covers: the ids (implementations and yardsticks) and the shapes.</summary>
-public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> Shapes, int Threads);
+/// <summary>What one suite run covers: the ids (implementations, peers and yardsticks), the shapes, the thread count and the peers.</summary>
+/// <param name="Ids">Implementation ids, peer ids and yardstick ids, in run order.</param>
+/// <param name="Shapes">Shapes "NxD".</param>
+/// <param name="Threads">Worker count of the multi-core rows.</param>
+/// <param name="Peers">The peers of this run (oneDNN), or null for none.</param>
+public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> Shapes, int Threads, PeerSet? Peers = null)
+{
+    /// <summary>The peers of this run (<see cref="PeerSet.None"/> when there are none).</summary>
+    public PeerSet PeerRows => Peers ?? PeerSet.None;
+
+    /// <summary>The thread count a row runs on: the run's for multi-core rows, 1 for the others.</summary>
+    public int ThreadsOf(string id) => BenchmarkSuite.IsMultiCore(id) ? Threads : 1;
+}
 
 /// <summary>The benchmark suite: verdicts from the checker, the BenchmarkDotNet run, the report, the chart and the exports.</summary>
 public static class BenchmarkSuite
@@ -42,12 +56,12 @@ public static class BenchmarkSuite
     /// <summary>The plan BenchmarkDotNet's parameter sources read (the suite runs in-process).</summary>
     public static SuitePlan CurrentPlan { get; private set; } = new([BaselineId], BenchmarkOptions.QuickShapes, Environment.ProcessorCount);
 
-    /// <summary>"f32" or "f64" for an id.</summary>
+    /// <summary>"f32" or "f64" for an id (the peers are float32).</summary>
     public static string TypeOf(string id) =>
-        IsYardstick(id) ? (id.EndsWith("f32", StringComparison.Ordinal) ? "f32" : "f64")
+        IsYardstick(id) || PeerSet.IsPeer(id) ? (id.EndsWith("f32", StringComparison.Ordinal) ? "f32" : "f64")
         : BuiltIn.Implementations.Get(id).ElementType == typeof(float) ? "f32" : "f64";
 
-    /// <summary>True for implementations that split work across threads.</summary>
+    /// <summary>True for implementations (and peers) that split work across threads.</summary>
     public static bool IsMultiCore(string id) => id.Contains("parallel", StringComparison.Ordinal) || id.StartsWith("bandwidth-mt", StringComparison.Ordinal);
 
     /// <summary>Runs the suite; see the comment at the top of this file.</summary>
@@ -71,15 +85,22 @@ public static class BenchmarkSuite
         var types = options.EffectiveTypes;
         foreach (var s in options.EffectiveShapes) BenchmarkOptions.ParseShape(s);
         var chosen = options.Impls is { Count: > 0 }
-            ? options.Impls.Where(id => !IsYardstick(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList()
+            ? options.Impls.Where(id => !IsYardstick(id) && !PeerSet.IsPeer(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList()
             : BuiltIn.Implementations.All.Where(i => i.Info.Family != Family.Mutant).ToList();
         chosen = chosen.Where(i => types.Contains(i.ElementType == typeof(float) ? "f32" : "f64")).ToList();
-        var ids = chosen.Select(i => i.Info.Id).Concat(types.SelectMany(Yardsticks)).ToList();
         int threads = options.EffectiveThreads;
-        CurrentPlan = new SuitePlan(ids, options.EffectiveShapes, threads);
+        // The peers (oneDNN, float32 only) join every run that includes float32, as the yardsticks do; a missing library
+        // leaves them out with a one-line reason, and the rest runs.
+        using var peers = types.Contains("f32")
+            ? PeerSet.Load(threads, options.OneDnnLibraryName ?? OneDnnLibrary.DefaultLibraryName)
+            : PeerSet.None;
+        var ids = chosen.Select(i => i.Info.Id).Concat(peers.Peers.Select(p => p.Info.Id)).Concat(types.SelectMany(Yardsticks)).ToList();
+        CurrentPlan = new SuitePlan(ids, options.EffectiveShapes, threads, peers);
+        if (types.Contains("f32")) Console.WriteLine(ReportWriter.PeerLine(peers, threads));
 
-        Console.WriteLine($"Checking {chosen.Count} implementations before benchmarking...");
-        var verdicts = Verify(chosen);
+        var checkedImpls = chosen.Concat(peers.Peers).ToList();
+        Console.WriteLine($"Checking {checkedImpls.Count} implementations before benchmarking...");
+        var verdicts = Verify(checkedImpls);
         foreach (var (id, v) in verdicts) Console.WriteLine($"  {id,-26} {(v ? "correct" : "FLAWED")}");
 
         string root = RepositoryRoot();
@@ -92,12 +113,13 @@ public static class BenchmarkSuite
         Console.WriteLine($"Paired roofline: the fast kernels and the bandwidth yardsticks timed back to back, {rounds} rounds per type and shape...");
         var paired = PairedRoofline.Measure(CurrentPlan, rounds, seed: 20261201, progress: Console.WriteLine);
 
-        var rows = ReportWriter.Rows(summary, verdicts, paired);
+        var rows = ReportWriter.Rows(summary, verdicts, paired.Percents);
         string command = "dotnet run -c Release --project bench" + (options.Quick ? " -- --quick" : "") + Describe(options);
-        File.WriteAllText(Path.Combine(output, "benchmark-report.md"), ReportWriter.Markdown(rows, summary, CurrentPlan, command, clock.Elapsed, ReportWriter.Verification(chosen)));
+        File.WriteAllText(Path.Combine(output, "benchmark-report.md"), ReportWriter.Markdown(rows, summary, CurrentPlan, command, clock.Elapsed, ReportWriter.Verification(chosen), paired.PeerRatios));
         ChartWriter.WriteSvg(rows, CurrentPlan.Shapes, Path.Combine(output, "throughput.svg"));
         foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(output, Path.GetFileName(file)), overwrite: true);
+        foreach (var line in ReportWriter.PeerSummary(rows, paired.PeerRatios, CurrentPlan)) Console.WriteLine(line);
         Console.WriteLine($"Report written to {output} in {clock.Elapsed.TotalMinutes:F1} min.");
         return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
     }
@@ -151,6 +173,7 @@ public static class BenchmarkSuite
     public static Action Bind(string id, string shape)
     {
         int threads = CurrentPlan.Threads;
+        if (PeerSet.IsPeer(id)) return CurrentPlan.PeerRows.Bind(id, shape);
         if (IsYardstick(id))
         {
             var (n, d) = BenchmarkOptions.ParseShape(shape);

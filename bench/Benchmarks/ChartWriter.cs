@@ -5,7 +5,7 @@ using OxyPlot.Series;
 
 namespace BnVerify.Bench.Benchmarks;
 
-/// <summary>The throughput chart: GB/s (log scale) per implementation across the shapes, one line per id; float32 dashed, yardsticks grey.</summary>
+/// <summary>The throughput chart: GB/s (log scale) per implementation across the shapes, one line per id; float32 dashed, yardsticks grey, peers (oneDNN) black with diamonds.</summary>
 public static class ChartWriter
 {
     /// <summary>Writes the chart as SVG (OxyPlot's managed exporter; no native dependency).</summary>
@@ -25,19 +25,20 @@ public static class ChartWriter
         foreach (var s in shapes) categories.Labels.Add(s.Replace("x", "×", StringComparison.Ordinal));
         model.Axes.Add(categories);
         model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Left, Title = "GB/s", MajorGridlineStyle = LineStyle.Dot, MinorGridlineStyle = LineStyle.None });
-        var palette = OxyPalettes.Jet(Math.Max(2, rows.Select(r => r.Id).Distinct().Count(id => !BenchmarkSuite.IsYardstick(id))));
+        var palette = OxyPalettes.Jet(Math.Max(2, rows.Select(r => r.Id).Distinct().Count(id => !BenchmarkSuite.IsYardstick(id) && !Peers.PeerSet.IsPeer(id))));
         int colour = 0;
         foreach (var group in rows.GroupBy(r => r.Id).OrderBy(g => BenchmarkSuite.IsYardstick(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal))
         {
             bool stick = BenchmarkSuite.IsYardstick(group.Key);
+            bool peer = Peers.PeerSet.IsPeer(group.Key);
             bool flawed = group.Any(r => r.Verdict == "FLAWED");
             var series = new LineSeries
             {
-                Title = group.Key + (flawed ? " (FLAWED)" : ""),
-                MarkerType = stick ? MarkerType.None : MarkerType.Circle,
-                MarkerSize = 3,
+                Title = group.Key + (peer ? " (peer)" : "") + (flawed ? " (FLAWED)" : ""),
+                MarkerType = stick ? MarkerType.None : peer ? MarkerType.Diamond : MarkerType.Circle,
+                MarkerSize = peer ? 5 : 3,
                 LineStyle = stick ? LineStyle.Dot : flawed ? LineStyle.DashDot : group.First().Type == "f32" ? LineStyle.Dash : LineStyle.Solid,
-                Color = stick ? OxyColors.Gray : palette.Colors[colour++ % palette.Colors.Count],
+                Color = stick ? OxyColors.Gray : peer ? OxyColors.Black : palette.Colors[colour++ % palette.Colors.Count],
                 StrokeThickness = stick ? 1.5 : 2,
             };
             for (int i = 0; i < shapes.Count; i++)

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 using BenchmarkDotNet.Reports;
+using BnVerify.Bench.Peers;
 
 namespace BnVerify.Bench.Benchmarks;
 
@@ -11,7 +12,7 @@ namespace BnVerify.Bench.Benchmarks;
 /// <param name="Id">Implementation id or yardstick id.</param>
 /// <param name="Type">"f32" or "f64".</param>
 /// <param name="Shape">"NxD".</param>
-/// <param name="Verdict">"correct", "FLAWED" (from the checker) or "yardstick".</param>
+/// <param name="Verdict">"correct", "FLAWED" (from the checker; implementations and peers) or "yardstick".</param>
 /// <param name="MedianNs">Median time per call, ns (NaN when the case failed).</param>
 /// <param name="BestNs">Best (minimum) time per call over the iterations, ns (NaN when the case failed).</param>
 /// <param name="AllocatedBytes">Bytes allocated per call (null when unknown).</param>
@@ -36,8 +37,11 @@ public sealed record BenchRow(string Id, string Type, string Shape, string Verdi
     /// <summary>Percent of the roofline from paired rounds (<see cref="PairedRoofline"/>), for the fast kernels; null for other rows.</summary>
     public PairedPercent? Paired { get; init; }
 
-    /// <summary>True for a correct implementation (may be ranked).</summary>
+    /// <summary>True for a correct implementation or peer (may be ranked).</summary>
     public bool Rankable => Verdict == "correct" && double.IsFinite(MedianNs);
+
+    /// <summary>True for a peer's row (another library, e.g. oneDNN), not a BnVerify implementation.</summary>
+    public bool Peer => PeerSet.IsPeer(Id);
 }
 
 /// <summary>Turns the BenchmarkDotNet summary into rows and the markdown ranking.</summary>
@@ -88,9 +92,58 @@ public static class ReportWriter
         return (single, multi);
     }
 
-    /// <summary>The markdown report.</summary>
-    public static string Markdown(IReadOnlyList<BenchRow> rows, Summary summary, SuitePlan plan, string command, TimeSpan elapsed, string verification)
+    /// <summary>
+    /// The report's one line about the peer: which oneDNN, which implementation it chose and the peer rows; or, when it is
+    /// missing, why and the install command.
+    /// </summary>
+    public static string PeerLine(PeerSet peers, int threads)
     {
+        ArgumentNullException.ThrowIfNull(peers);
+        if (peers.Unavailable is { } reason) return $"Peer: {reason}. The other rows run without it.";
+        if (peers.Library is null) return "Peer: none (float32 is not in this run).";
+        var impls = peers.Implementations;
+        string rowsText = string.Join(", ", peers.Peers.Select(p => $"`{p.Info.Id}` ({p.Threads} thread{(p.Threads == 1 ? "" : "s")})"));
+        return $"Peer: oneDNN {peers.Library.Version} ({peers.Library.Name}, OpenMP), float32 batch normalization with the N×D batch described as " +
+               $"{{N, D, 1, 1}} nhwc, implementation `{impls?.Backward}` (backward) / `{impls?.Forward}` (forward, run once per shape for the statistics, not timed); rows {rowsText}" +
+               (threads > 1 ? "" : " (the run has one thread)");
+    }
+
+    /// <summary>
+    /// One line per peer and shape for the console: the peer's time over the fastest BnVerify kernel of the same type and
+    /// thread count (medians of the BenchmarkDotNet run, and the paired median with its interquartile range).
+    /// </summary>
+    public static IEnumerable<string> PeerSummary(IReadOnlyList<BenchRow> rows, IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio> ratios, SuitePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(ratios);
+        ArgumentNullException.ThrowIfNull(plan);
+        var c = CultureInfo.InvariantCulture;
+        foreach (var peer in rows.Where(r => r.Peer))
+        {
+            var against = PeerComparisons(rows, peer, plan).FirstOrDefault();
+            if (against is null) continue;
+            string paired = ratios.TryGetValue((peer.Id, against.Id, peer.Shape), out var p)
+                ? string.Create(c, $"paired {p.Median:F3} (IQR {p.Q1:F3}–{p.Q3:F3}, {p.Rounds} rounds)")
+                : "no paired rounds";
+            yield return string.Create(c, $"  {peer.Id} / {against.Id} at {peer.Shape}, {plan.ThreadsOf(peer.Id)} thread(s): medians {peer.MedianNs / against.MedianNs:F3}, {paired} (above 1: BnVerify faster)");
+        }
+    }
+
+    /// <summary>The BnVerify rows a peer row is compared with: same type, shape and thread count, correct, fastest first.</summary>
+    public static IReadOnlyList<BenchRow> PeerComparisons(IReadOnlyList<BenchRow> rows, BenchRow peer, SuitePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(peer);
+        ArgumentNullException.ThrowIfNull(plan);
+        return rows.Where(r => !r.Peer && r.Rankable && r.Type == peer.Type && r.Shape == peer.Shape && plan.ThreadsOf(r.Id) == plan.ThreadsOf(peer.Id))
+            .OrderBy(r => r.MedianNs).ToList();
+    }
+
+    /// <summary>The markdown report; <paramref name="peerRatios"/> are the peers' paired ratios (<see cref="PairedRoofline"/>).</summary>
+    public static string Markdown(IReadOnlyList<BenchRow> rows, Summary summary, SuitePlan plan, string command, TimeSpan elapsed, string verification,
+        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null)
+    {
+        peerRatios ??= new Dictionary<(string, string, string), PairedRatio>();
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(plan);
@@ -103,6 +156,7 @@ public static class ReportWriter
         sb.AppendLine(c, $"- Machine: {CpuName()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, SIMD width {BnVerify.Kernels.SimdWidth.Widest} bits");
         sb.AppendLine(c, $"- Load average (1/5/15 min) at the end of the run: {LoadAverage()} — other work shared these cores, so absolute figures vary from run to run; the yardsticks ran in the same conditions");
         sb.AppendLine(c, $"- BenchmarkDotNet {typeof(Summary).Assembly.GetName().Version}, in-process toolchain, job `{summary.BenchmarksCases.FirstOrDefault()?.Job.Id}`; multi-core rows use {plan.Threads} threads");
+        if (plan.PeerRows.Library is not null || plan.PeerRows.Unavailable is not null) sb.AppendLine(c, $"- {PeerLine(plan.PeerRows, plan.Threads)}");
         sb.AppendLine();
         sb.AppendLine("How to read the tables:");
         sb.AppendLine();
@@ -116,6 +170,9 @@ public static class ReportWriter
         sb.AppendLine(c, $"- **ratio** = median time / median time of `{BenchmarkSuite.BaselineId}` (float64) at the same shape; **speed-up** = 1/ratio.");
         sb.AppendLine("- **verdict** comes from `GradientChecker.Check` on three random problems just before the run. FLAWED rows are listed but never ranked.");
         sb.AppendLine("- **allocated** = bytes allocated per call ([MemoryDiagnoser]).");
+        sb.AppendLine("- **peer** rows (_(peer)_ after the id) are another library's backward (oneDNN), not BnVerify's: checked by the same checker and ranked with the others. " +
+                      "Under each table, **peer / BnVerify** = the peer's time divided by a BnVerify kernel's of the same element type and thread count (above 1: BnVerify is faster): " +
+                      "from the medians above, and **paired**: the median (interquartile range, extremes) of the per-round ratios of the paired rounds, where the two ran back to back in every round — the figure to judge by.");
         sb.AppendLine();
 
         sb.AppendLine("## Headline");
@@ -123,13 +180,19 @@ public static class ReportWriter
         foreach (var type in new[] { "f64", "f32" })
             foreach (var shape in plan.Shapes)
             {
-                var ranked = rows.Where(r => r.Type == type && r.Shape == shape && r.Rankable).OrderBy(r => r.MedianNs).ToList();
+                var ranked = rows.Where(r => r.Type == type && r.Shape == shape && r.Rankable && !r.Peer).OrderBy(r => r.MedianNs).ToList();
                 if (ranked.Count == 0) continue;
                 var one = ranked.FirstOrDefault(r => !r.MultiCore);
                 var many = ranked.FirstOrDefault(r => r.MultiCore);
                 sb.Append(c, $"- {type} {shape}: fastest correct **{ranked[0].Id}** ({Time(ranked[0].MedianNs)})");
                 if (one is not null) sb.Append(c, $"; fastest one-thread {one.Id}: {one.GBps:F1} GB/s, {Roof(one)}, {Speedup(one.Ratio)}");
                 if (many is not null) sb.Append(c, $"; fastest multi-core {many.Id}: {many.GBps:F1} GB/s, {Roof(many)}, {Speedup(many.Ratio)}");
+                foreach (var peer in rows.Where(r => r.Type == type && r.Shape == shape && r.Peer && r.Rankable))
+                {
+                    var best = PeerComparisons(rows, peer, plan).FirstOrDefault();
+                    if (best is null) continue;
+                    sb.Append(c, $"; {peer.Id} / {best.Id} = {PeerRatioText(peer, best, peerRatios)}");
+                }
                 sb.AppendLine();
             }
         sb.AppendLine();
@@ -153,11 +216,34 @@ public static class ReportWriter
                 foreach (var r in ordered)
                 {
                     string rankText = r.Rankable ? (++rank).ToString(c) : "—";
-                    string id = r.Rankable && rank == 1 ? $"**{r.Id}**" : r.Verdict == "yardstick" ? $"_{r.Id}_" : r.Id;
+                    string id = (r.Rankable && rank == 1 ? $"**{r.Id}**" : r.Verdict == "yardstick" ? $"_{r.Id}_" : r.Id) + (r.Peer ? " _(peer)_" : "");
                     string verdict = r.Verdict == "FLAWED" ? "**FLAWED**" : r.Verdict;
                     sb.AppendLine(c, $"| {rankText} | {id} | {verdict} | {Time(r.MedianNs)} | {Time(r.BestNs)} | {Num(r.Ratio, "F4")} | {Speedup(r.Ratio)} | {Num(r.GBps, "F1")} | {Num(r.RooflinePercent, "F0")}% | {PairedText(r.Paired)} | {(r.AllocatedBytes is { } a ? Bytes(a) : "?")} |");
                 }
                 sb.AppendLine();
+                var peerRows = group.Where(r => r.Peer).OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+                if (peerRows.Count > 0)
+                {
+                    sb.AppendLine("Peers: time of the peer / time of the BnVerify kernel, same element type and thread count (above 1: BnVerify is faster).");
+                    sb.AppendLine();
+                    sb.AppendLine("| peer | threads | BnVerify kernel | peer / BnVerify (medians) | peer / BnVerify (paired: median, IQR, extremes) |");
+                    sb.AppendLine("|---|---:|---|---:|---:|");
+                    foreach (var peer in peerRows)
+                    {
+                        var against = PeerComparisons(group, peer, plan);
+                        if (against.Count == 0)
+                            sb.AppendLine(c, $"| {peer.Id} | {plan.ThreadsOf(peer.Id)} | — | — | — |");
+                        for (int k = 0; k < against.Count; k++)
+                        {
+                            string kernel = k == 0 ? $"**{against[k].Id}** (fastest)" : against[k].Id;
+                            string paired = peerRatios.TryGetValue((peer.Id, against[k].Id, shape), out var p)
+                                ? string.Create(c, $"{p.Median:F3} ({p.Q1:F3}–{p.Q3:F3}; {p.Min:F3}–{p.Max:F3}; {p.Rounds} rounds)")
+                                : "—";
+                            sb.AppendLine(c, $"| {peer.Id} | {plan.ThreadsOf(peer.Id)} | {kernel} | {Num(peer.MedianNs / against[k].MedianNs, "F3")} | {paired} |");
+                        }
+                    }
+                    sb.AppendLine();
+                }
             }
         sb.AppendLine("Chart: [throughput.svg](throughput.svg). BenchmarkDotNet's own exports (JSON, CSV) are next to this file.");
         sb.AppendLine();
@@ -195,6 +281,11 @@ public static class ReportWriter
         }
         return sb.ToString();
     }
+
+    private static string PeerRatioText(BenchRow peer, BenchRow kernel, IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio> ratios) =>
+        ratios.TryGetValue((peer.Id, kernel.Id, peer.Shape), out var p)
+            ? string.Create(CultureInfo.InvariantCulture, $"{p.Median:F3} paired (IQR {p.Q1:F3}–{p.Q3:F3}; {peer.MedianNs / kernel.MedianNs:F3} from medians; above 1: BnVerify faster)")
+            : string.Create(CultureInfo.InvariantCulture, $"{peer.MedianNs / kernel.MedianNs:F3} from medians (above 1: BnVerify faster)");
 
     private static string PairedText(PairedPercent? p) =>
         p is null ? "—" : string.Create(CultureInfo.InvariantCulture, $"{p.Median:F0}% ({p.Q1:F0}–{p.Q3:F0})");

@@ -27,6 +27,9 @@ public enum Family
 
     /// <summary>Code BnVerify did not write: a user's class or delegate, another assembly's implementation, another process.</summary>
     External,
+
+    /// <summary>Another library's backward (oneDNN), wrapped in the bench assembly to be checked and timed beside ours; never discovered: it lives in the program, not in a scanned assembly.</summary>
+    Peer,
 }
 
 /// <summary>
@@ -37,7 +40,7 @@ public enum Family
 /// <param name="Source">Document and section it is transcribed from, or "this project".</param>
 /// <param name="Declared">The verdict it declares.</param>
 /// <param name="FlawReason">One line saying what is wrong; null when <paramref name="Declared"/> is <see cref="Verdict.Correct"/>.</param>
-/// <param name="Family">Seed, reference, fast or mutant.</param>
+/// <param name="Family">Seed, reference, fast, mutant or peer.</param>
 public sealed record BackwardInfo(string Id, string Source, Verdict Declared, string? FlawReason, Family Family)
 {
     /// <summary>Metadata of an implementation that declares itself correct.</summary>
