@@ -7,15 +7,8 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dbeta: the mean of dout over the batch where the sum belongs (dbeta scaled by 1/N).
 /// Expected diagnosis: dbeta DbetaScaled.
 /// </summary>
-public sealed class MutantDbetaScaled() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-dbeta-scaled", "this project: mutant of alt-simplified", "dbeta is Σdout/N instead of Σdout", Family.Mutant)), IPlantedFlaw
+public sealed class MutantDbetaScaled() : PlantedMutant("mutant-dbeta-scaled", "dbeta is Σdout/N instead of Σdout", GradientName.Dbeta, FindingKind.DbetaScaled)
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dbeta;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.DbetaScaled;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

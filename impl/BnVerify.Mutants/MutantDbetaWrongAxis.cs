@@ -7,15 +7,8 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dbeta: sums dout over every element (np.sum without axis=0) instead of over the samples of each column.
 /// Expected diagnosis: dbeta WrongAxis.
 /// </summary>
-public sealed class MutantDbetaWrongAxis() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-dbeta-wrong-axis", "this project: mutant of alt-simplified", "dbeta sums over both axes instead of axis 0", Family.Mutant)), IPlantedFlaw
+public sealed class MutantDbetaWrongAxis() : PlantedMutant("mutant-dbeta-wrong-axis", "dbeta sums over both axes instead of axis 0", GradientName.Dbeta, FindingKind.WrongAxis)
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dbeta;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.WrongAxis;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

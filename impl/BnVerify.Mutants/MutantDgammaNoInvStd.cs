@@ -7,15 +7,8 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dgamma: sums dout·(x − mean) where dout·xhat = dout·(x − mean)·invStd belongs: the factor invStd is missing.
 /// Expected diagnosis: dgamma DgammaMissingInvStd.
 /// </summary>
-public sealed class MutantDgammaNoInvStd() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-dgamma-no-invstd", "this project: mutant of alt-simplified", "dgamma sums dout·(x − mean): invStd missing", Family.Mutant)), IPlantedFlaw
+public sealed class MutantDgammaNoInvStd() : PlantedMutant("mutant-dgamma-no-invstd", "dgamma sums dout·(x − mean): invStd missing", GradientName.Dgamma, FindingKind.DgammaMissingInvStd)
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dgamma;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.DgammaMissingInvStd;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

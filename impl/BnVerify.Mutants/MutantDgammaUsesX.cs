@@ -7,15 +7,8 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dgamma: sums dout·x where dout·xhat belongs (dx keeps its own, right, Σ(dout·xhat)).
 /// Expected diagnosis: dgamma DgammaUsesX.
 /// </summary>
-public sealed class MutantDgammaUsesX() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-dgamma-uses-x", "this project: mutant of alt-simplified", "dgamma sums dout·x instead of dout·xhat", Family.Mutant)), IPlantedFlaw
+public sealed class MutantDgammaUsesX() : PlantedMutant("mutant-dgamma-uses-x", "dgamma sums dout·x instead of dout·xhat", GradientName.Dgamma, FindingKind.DgammaUsesX)
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dgamma;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.DgammaUsesX;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

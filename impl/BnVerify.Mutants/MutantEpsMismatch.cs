@@ -7,15 +7,8 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dx: the prefactor's invStd is recomputed with eps = 1e-4 (hard-coded) instead of the forward's eps.
 /// Expected diagnosis: dx EpsMismatch.
 /// </summary>
-public sealed class MutantEpsMismatch() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-eps-mismatch", "this project: mutant of alt-simplified", "dx's invStd uses eps = 1e-4 instead of the forward's eps", Family.Mutant)), IPlantedFlaw
+public sealed class MutantEpsMismatch() : PlantedMutant("mutant-eps-mismatch", "dx's invStd uses eps = 1e-4 instead of the forward's eps", GradientName.Dx, FindingKind.EpsMismatch)
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.EpsMismatch;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

@@ -7,15 +7,8 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dx: the prefactor's invStd is recomputed as 1/(sqrt(var) + eps) instead of 1/sqrt(var + eps).
 /// Expected diagnosis: dx EpsOutsideSqrt.
 /// </summary>
-public sealed class MutantEpsOutsideSqrt() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-eps-outside-sqrt", "this project: mutant of alt-simplified", "dx's invStd adds eps outside the square root", Family.Mutant)), IPlantedFlaw
+public sealed class MutantEpsOutsideSqrt() : PlantedMutant("mutant-eps-outside-sqrt", "dx's invStd adds eps outside the square root", GradientName.Dx, FindingKind.EpsOutsideSqrt)
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.EpsOutsideSqrt;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

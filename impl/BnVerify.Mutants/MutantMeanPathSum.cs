@@ -1,5 +1,5 @@
-using BnVerify.Implementations;
 using BnVerify.Doctor;
+using BnVerify.Implementations;
 
 namespace BnVerify.Mutants;
 
@@ -7,30 +7,9 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dx: the mean path subtracts Σdout where mean(dout) belongs (the 1/N of the mean is lost: N·Σdout inside the bracket).
 /// Expected diagnosis: dx TermScaled.
 /// </summary>
-public sealed class MutantMeanPathSum() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-mean-path-sum", "this project: mutant of alt-simplified", "dx's mean path is N times too large (Σdout where mean(dout) belongs)", Family.Mutant)), IPlantedFlaw
+public sealed class MutantMeanPathSum() : DxMutant("mutant-mean-path-sum", "dx's mean path is N times too large (Σdout where mean(dout) belongs)", FindingKind.TermScaled)
 {
     /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.TermScaled;
-
-    /// <inheritdoc />
-    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
-    {
-        int N = cache.N, D = cache.D;
-        var xhat = cache.Xhat;
-        var gamma = cache.Gamma;
-        var invStd = cache.InvStd;
-
-        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
-
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < D; j++)
-            {
-                int k = i * D + j;
-                dx[k] = gamma[j] * invStd[j] / N * (N * dout[k] - N * dbeta[j] - xhat[k] * dgamma[j]); // mutation: dbeta[j] became N * dbeta[j]
-            }
-    }
+    protected override double Dx(DxTerms t) =>
+        t.Gamma * t.InvStd / t.N * (t.N * t.Dout - t.N * t.SumDout - t.Xhat * t.SumDoutXhat); // mutation: Σdout became N·Σdout
 }

@@ -7,15 +7,8 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dx and dgamma: the statistics are recomputed with the unbiased variance Σ(x − mean)²/(N − 1) where the forward's biased one (divisor N) belongs; invStd and xhat follow it.
 /// Expected diagnosis: dx UnbiasedVariance.
 /// </summary>
-public sealed class MutantUnbiasedVariance() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-unbiased-variance", "this project: mutant of alt-simplified", "invStd and xhat use the unbiased variance (N − 1) instead of the forward's (N)", Family.Mutant)), IPlantedFlaw
+public sealed class MutantUnbiasedVariance() : PlantedMutant("mutant-unbiased-variance", "invStd and xhat use the unbiased variance (N − 1) instead of the forward's (N)", GradientName.Dx, FindingKind.UnbiasedVariance)
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.UnbiasedVariance;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

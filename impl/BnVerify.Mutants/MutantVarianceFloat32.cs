@@ -7,15 +7,8 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dx and dgamma: the variance is recomputed as E[x²] − E[x]² in float32 (right in exact arithmetic; at a large offset the two terms cancel and float32 keeps few digits); invStd and xhat follow it.
 /// Expected diagnosis: dx VarianceCancellation.
 /// </summary>
-public sealed class MutantVarianceFloat32() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-variance-float32", "this project: mutant of alt-simplified", "var computed as E[x²] − E[x]² in float32: cancels at large offsets", Family.Mutant)), IPlantedFlaw
+public sealed class MutantVarianceFloat32() : PlantedMutant("mutant-variance-float32", "var computed as E[x²] − E[x]² in float32: cancels at large offsets", GradientName.Dx, FindingKind.VarianceCancellation)
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.VarianceCancellation;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

@@ -7,15 +7,8 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dx: the mean path averages dout over the wrong axis: over the D features of each row (axis 1) instead of the N samples of each column (axis 0).
 /// Expected diagnosis: dx WrongAxis.
 /// </summary>
-public sealed class MutantWrongAxisMean() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-wrong-axis-mean", "this project: mutant of alt-simplified", "dx's mean path averages over the features of a row instead of the samples of a column", Family.Mutant)), IPlantedFlaw
+public sealed class MutantWrongAxisMean() : PlantedMutant("mutant-wrong-axis-mean", "dx's mean path averages over the features of a row instead of the samples of a column", GradientName.Dx, FindingKind.WrongAxis)
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.WrongAxis;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

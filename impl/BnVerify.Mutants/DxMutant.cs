@@ -1,0 +1,57 @@
+using BnVerify.Doctor;
+using BnVerify.Implementations;
+
+namespace BnVerify.Mutants;
+
+/// <summary>
+/// The pieces of the exact dx of one element, in the closed form of <see cref="AltSimplified"/>:
+/// dx = (gamma·invStd/N)·(N·dout − Σdout − xhat·Σ(dout·xhat)), the sums over the element's column.
+/// </summary>
+/// <param name="N">Batch size.</param>
+/// <param name="Gamma">gamma of the column.</param>
+/// <param name="InvStd">1/sqrt(var + eps) of the column.</param>
+/// <param name="Dout">dout of the element.</param>
+/// <param name="Xhat">xhat of the element.</param>
+/// <param name="SumDout">Σdout over the column (= dbeta).</param>
+/// <param name="SumDoutXhat">Σ(dout·xhat) over the column (= dgamma).</param>
+public readonly record struct DxTerms(int N, double Gamma, double InvStd, double Dout, double Xhat, double SumDout, double SumDoutXhat);
+
+/// <summary>
+/// A mutant of <see cref="AltSimplified"/> with its planted flaw declared for the mutation score (<see cref="IPlantedFlaw"/>,
+/// never read by the doctor).
+/// </summary>
+/// <param name="id">The mutant's id.</param>
+/// <param name="reason">What is wrong, in one line.</param>
+/// <param name="plantedIn">The gradient the flaw is planted in.</param>
+/// <param name="planted">The finding a correct diagnosis must name.</param>
+public abstract class PlantedMutant(string id, string reason, GradientName plantedIn, FindingKind planted)
+    : BatchNormBackward<double>(BackwardInfo.Flawed(id, "this project: mutant of alt-simplified", reason, Family.Mutant)), IPlantedFlaw
+{
+    /// <inheritdoc />
+    public GradientName PlantedIn => plantedIn;
+
+    /// <inheritdoc />
+    public FindingKind Planted => planted;
+}
+
+/// <summary>
+/// A mutant whose one planted change is in dx's formula: alt-simplified's column sums (pass 1), then every element's dx
+/// from <see cref="Dx"/>, which each mutant writes as the closed form with its one change.
+/// </summary>
+public abstract class DxMutant(string id, string reason, FindingKind planted) : PlantedMutant(id, reason, GradientName.Dx, planted)
+{
+    /// <summary>The mutant's dx of one element.</summary>
+    protected abstract double Dx(DxTerms t);
+
+    /// <inheritdoc />
+    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    {
+        int n = cache.N, d = cache.D;
+        AltSimplified.ColumnSums(dout, cache.Xhat, dbeta, dgamma);
+        for (int k = 0; k < n * d; k++)
+        {
+            int j = k % d;
+            dx[k] = Dx(new DxTerms(n, cache.Gamma[j], cache.InvStd[j], dout[k], cache.Xhat[k], dbeta[j], dgamma[j]));
+        }
+    }
+}
