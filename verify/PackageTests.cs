@@ -128,6 +128,44 @@ public sealed class PackageTests(PackageFixture fixture, ITestOutputHelper log) 
         Assert.Contains("ok: every found verdict equals the declared one", cases.Output);
     }
 
+    [Fact]
+    public void The_installed_tool_lists_and_checks_the_examples_built_assembly()
+    {
+        _ = fixture.ExampleTests; // builds the example
+        string dll = fixture.ExampleAssembly;
+        Assert.True(File.Exists(dll), $"the example was not built: {dll}");
+
+        var list = fixture.RunTool("list", "--assembly", dll);
+        Assert.True(list.ExitCode == 0, list.Tail);
+        Assert.Contains("my-correct", list.Output);
+        Assert.Contains("my-wrong", list.Output);
+        Assert.Contains("alt-simplified", list.Output);
+
+        var check = fixture.RunTool("check", "--assembly", dll, "--impl", "my-correct,my-wrong", "--cases", "20", "--seed", "5");
+        Assert.True(check.ExitCode == 1, "my-wrong declares itself correct, so the verdicts differ: exit 1\n" + check.Tail);
+        Assert.Matches(@"my-correct +correct +correct +0/20", check.Output);
+        Assert.Matches(@"my-wrong +correct +flawed +\d+/20", check.Output);
+        Assert.Contains("uses Σdout where Σ(dout·xhat) belongs", check.Output);
+        Assert.Contains("MISMATCH: my-wrong declared correct, found flawed (seed 5)", check.Output);
+    }
+
+    /// <summary>The failure message the READMEs show is the one the example's test really fails with.</summary>
+    [Theory]
+    [InlineData("README.md")]
+    [InlineData("impl/BnVerify/README.md")]
+    public void The_readmes_show_the_examples_real_failure_message(string document)
+    {
+        _ = fixture.ExampleTests;
+        string message = Normalize(ReadTrx(fixture.ExampleTrx)["MyBatchNorm.Tests.BackwardTests.The_slip_is_caught"].Message);
+        Assert.StartsWith("BnVerify.Verification.BackwardVerificationException : my-wrong: flawed", message);
+        string readme = Normalize(File.ReadAllText(Path.Combine(fixture.RepositoryCopy, document)));
+        Assert.True(readme.Contains(message, StringComparison.Ordinal),
+            $"{document} does not show the failure message as it is; the message now reads:\n{message}");
+    }
+
+    private static string Normalize(string text) =>
+        string.Join('\n', text.Replace("\r\n", "\n").Split('\n').Select(l => l.TrimEnd())).Trim();
+
     private sealed record TestResult(string Outcome, string Message);
 
     /// <summary>Outcome and error message of every test in a vstest TRX file, by full test name.</summary>
@@ -226,6 +264,9 @@ public sealed class PackageFixture : IDisposable
 
     /// <summary>The TRX file of <see cref="ExampleTests"/>.</summary>
     public string ExampleTrx => Path.Combine(Root, "example-results", "example.trx");
+
+    /// <summary>The example's built class library (Release), for <c>--assembly</c>.</summary>
+    public string ExampleAssembly => Path.Combine(RepositoryCopy, "examples", "MyBatchNorm", "bin", "Release", "net10.0", "MyBatchNorm.dll");
 
     /// <summary>The installed tool's own folder (where its assemblies and golden cases are).</summary>
     public string InstalledToolFolder
