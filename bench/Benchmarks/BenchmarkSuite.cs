@@ -15,6 +15,7 @@ using BenchmarkDotNet.Exporters.Csv;
 using BenchmarkDotNet.Exporters.Json;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BnVerify.Checking;
@@ -30,8 +31,25 @@ public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> 
 /// <summary>The benchmark suite: verdicts from the checker, the BenchmarkDotNet run, the report, the chart and the exports.</summary>
 public static class BenchmarkSuite
 {
-    /// <summary>The id of the baseline every row's ratio refers to.</summary>
+    /// <summary>The id of the baseline every row's ratio refers to at N×D shapes.</summary>
     public const string BaselineId = "seed001-staged";
+
+    /// <summary>The baseline at N×C×H×W shapes: the cs231n way (transpose, the 2-D backward, transpose back).</summary>
+    public const string SpatialBaselineId = "spatial-reference";
+
+    /// <summary>The baseline of <paramref name="shape"/>'s rows.</summary>
+    public static string BaselineFor(string shape) => BenchmarkOptions.Spatial(shape) is null ? BaselineId : SpatialBaselineId;
+
+    /// <summary>
+    /// The memory order a row is measured in: "ND" at an N×D shape; at an N×C×H×W shape "NCHW" for an NCHW implementation
+    /// and "NHWC" for a rows × channels one (its memory is NHWC there); "—" for a yardstick (a plain stream).
+    /// </summary>
+    public static string LayoutOf(string id, string shape)
+    {
+        if (IsYardstick(id)) return "—";
+        if (BenchmarkOptions.Spatial(shape) is null) return "ND";
+        return BuiltIn.Implementations.Get(id).Layout == Layout.NCHW ? "NCHW" : "NHWC";
+    }
 
     /// <summary>Yardstick ids per type: ordinary stores, non-temporal stores, and multi-core (non-temporal stores from 16 MiB of dx, like the kernels) — see <see cref="StreamKernel"/>.</summary>
     public static IReadOnlyList<string> Yardsticks(string type) => [$"bandwidth-{type}", $"bandwidth-nt-{type}", $"bandwidth-mt-{type}"];
@@ -70,36 +88,64 @@ public static class BenchmarkSuite
         var clock = Stopwatch.StartNew();
         var types = options.EffectiveTypes;
         foreach (var s in options.EffectiveShapes) BenchmarkOptions.ParseShape(s);
-        var chosen = options.Impls is { Count: > 0 }
-            ? options.Impls.Where(id => !IsYardstick(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList()
-            : BuiltIn.Implementations.All.Where(i => i.Info.Family != Family.Mutant).ToList();
-        chosen = chosen.Where(i => types.Contains(i.ElementType == typeof(float) ? "f32" : "f64")).ToList();
-        var ids = chosen.Select(i => i.Info.Id).Concat(types.SelectMany(Yardsticks)).ToList();
         int threads = options.EffectiveThreads;
-        CurrentPlan = new SuitePlan(ids, options.EffectiveShapes, threads);
+        var plans = Plans(options, types, threads);
+        var chosen = plans.SelectMany(p => p.Ids).Where(id => !IsYardstick(id)).Distinct().Select(id => BuiltIn.Implementations.Get(id)).ToList();
 
         Console.WriteLine($"Checking {chosen.Count} implementations before benchmarking...");
         var verdicts = Verify(chosen);
-        foreach (var (id, v) in verdicts) Console.WriteLine($"  {id,-26} {(v ? "correct" : "FLAWED")}");
+        foreach (var (id, v) in verdicts) Console.WriteLine($"  {id,-28} {(v ? "correct" : "FLAWED")}");
 
         string root = RepositoryRoot();
         string output = Path.GetFullPath(options.OutputDirectory ?? Path.Combine(root, "reports"));
         string artifacts = Path.Combine(root, "BenchmarkDotNet.Artifacts");
-        var summary = BenchmarkRunner.Run<BackwardBenchmarks>(Config(options.Quick, artifacts));
         Directory.CreateDirectory(output);
-
         int rounds = options.Quick ? 5 : 15;
-        Console.WriteLine($"Paired roofline: the fast kernels and the bandwidth yardsticks timed back to back, {rounds} rounds per type and shape...");
-        var paired = PairedRoofline.Measure(CurrentPlan, rounds, seed: 20261201, progress: Console.WriteLine);
+        var rows = new List<BenchRow>();
+        var summaries = new List<Summary>();
+        foreach (var plan in plans)
+        {
+            // One BenchmarkDotNet run per plan (2-D shapes, then N×C×H×W shapes), so neither runs the other's implementations.
+            CurrentPlan = plan;
+            var summary = BenchmarkRunner.Run<BackwardBenchmarks>(Config(options.Quick, artifacts));
+            Console.WriteLine($"Paired roofline: the fast kernels and the bandwidth yardsticks timed back to back, {rounds} rounds per type and shape...");
+            var paired = PairedRoofline.Measure(plan, rounds, seed: 20261201, progress: Console.WriteLine);
+            rows.AddRange(ReportWriter.Rows(summary, verdicts, paired));
+            string prefix = summaries.Count == 0 ? "" : "spatial-";
+            foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
+                File.Copy(file, Path.Combine(output, prefix + Path.GetFileName(file)), overwrite: true);
+            summaries.Add(summary);
+            BenchData<double>.Clear();
+            BenchData<float>.Clear();
+        }
+        CurrentPlan = new SuitePlan(plans.SelectMany(p => p.Ids).Distinct().ToList(), options.EffectiveShapes, threads);
 
-        var rows = ReportWriter.Rows(summary, verdicts, paired);
         string command = "dotnet run -c Release --project bench" + (options.Quick ? " -- --quick" : "") + Describe(options);
-        File.WriteAllText(Path.Combine(output, "benchmark-report.md"), ReportWriter.Markdown(rows, summary, CurrentPlan, command, clock.Elapsed, ReportWriter.Verification(chosen)));
+        File.WriteAllText(Path.Combine(output, "benchmark-report.md"), ReportWriter.Markdown(rows, summaries[0], CurrentPlan, command, clock.Elapsed, ReportWriter.Verification(chosen)));
         ChartWriter.WriteSvg(rows, CurrentPlan.Shapes, Path.Combine(output, "throughput.svg"));
-        foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
-            File.Copy(file, Path.Combine(output, Path.GetFileName(file)), overwrite: true);
         Console.WriteLine($"Report written to {output} in {clock.Elapsed.TotalMinutes:F1} min.");
-        return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
+        return summaries.Any(summary => summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+
+    /// <summary>
+    /// What to run: with <c>--impl</c>, those ids at every shape. Otherwise the 2-D shapes with every non-mutant
+    /// implementation that computes on rows × channels (as before spatial shapes existed), and the N×C×H×W shapes with the
+    /// NCHW implementations and the fast rows × channels kernels, which are the NHWC kernels there (the seeds are
+    /// 2-D transcriptions, and at 6.4 million values per array their temporaries alone would take minutes).
+    /// </summary>
+    private static List<SuitePlan> Plans(BenchmarkOptions options, IReadOnlyList<string> types, int threads)
+    {
+        bool OfType(IBatchNormBackward i) => types.Contains(i.ElementType == typeof(float) ? "f32" : "f64");
+        List<string> Ids(IEnumerable<IBatchNormBackward> impls) => impls.Where(OfType).Select(i => i.Info.Id).Concat(types.SelectMany(Yardsticks)).ToList();
+        if (options.Impls is { Count: > 0 })
+            return [new SuitePlan(Ids(options.Impls.Where(id => !IsYardstick(id)).Select(id => BuiltIn.Implementations.Get(id))), options.EffectiveShapes, threads)];
+        var planar = options.EffectiveShapes.Where(s => BenchmarkOptions.Spatial(s) is null).ToList();
+        var spatial = options.EffectiveShapes.Where(s => BenchmarkOptions.Spatial(s) is not null).ToList();
+        var all = BuiltIn.Implementations.All.Where(i => i.Info.Family != Family.Mutant).ToList();
+        var plans = new List<SuitePlan>();
+        if (planar.Count > 0) plans.Add(new SuitePlan(Ids(all.Where(i => i.Layout != Layout.NCHW)), planar, threads));
+        if (spatial.Count > 0) plans.Add(new SuitePlan(Ids(all.Where(i => i.Layout == Layout.NCHW || i.Info.Family == Family.Fast)), spatial, threads));
+        return plans;
     }
 
     private static string Describe(BenchmarkOptions o)
@@ -176,12 +222,12 @@ public static class BenchmarkSuite
         {
             case IBatchNormBackward<double> f64:
             {
-                var data = BenchData<double>.For(shape);
+                var data = BenchData<double>.For(shape, impl.Layout);
                 return () => f64.Backward(data.Cache, data.Dout, data.Dx, data.Dgamma, data.Dbeta);
             }
             case IBatchNormBackward<float> f32:
             {
-                var data = BenchData<float>.For(shape);
+                var data = BenchData<float>.For(shape, impl.Layout);
                 return () => f32.Backward(data.Cache, data.Dout, data.Dx, data.Dgamma, data.Dbeta);
             }
             default:

@@ -38,6 +38,9 @@ public sealed record BenchRow(string Id, string Type, string Shape, string Verdi
 
     /// <summary>True for a correct implementation (may be ranked).</summary>
     public bool Rankable => Verdict == "correct" && double.IsFinite(MedianNs);
+
+    /// <summary>The memory order measured (<see cref="BenchmarkSuite.LayoutOf"/>): "ND", "NCHW", "NHWC", or "—" for a yardstick.</summary>
+    public string Layout { get; init; } = "ND";
 }
 
 /// <summary>Turns the BenchmarkDotNet summary into rows and the markdown ranking.</summary>
@@ -66,7 +69,7 @@ public static class ReportWriter
         var result = new List<BenchRow>();
         foreach (var row in raw)
         {
-            var baseline = raw.FirstOrDefault(r => r.Id == BenchmarkSuite.BaselineId && r.Shape == row.Shape);
+            var baseline = raw.FirstOrDefault(r => r.Id == BenchmarkSuite.BaselineFor(row.Shape) && r.Shape == row.Shape);
             var (single, multi) = Roofline(raw, row.Type, row.Shape);
             double roof = row.MultiCore ? multi : single;
             result.Add(row with
@@ -74,6 +77,7 @@ public static class ReportWriter
                 Ratio = baseline is null ? double.NaN : row.MedianNs / baseline.MedianNs,
                 RooflinePercent = 100 * row.GBps / roof,
                 Paired = paired.TryGetValue((row.Id, row.Shape), out var p) ? p : null,
+                Layout = BenchmarkSuite.LayoutOf(row.Id, row.Shape),
             });
         }
         return result;
@@ -106,14 +110,15 @@ public static class ReportWriter
         sb.AppendLine();
         sb.AppendLine("How to read the tables:");
         sb.AppendLine();
-        sb.AppendLine("- **bytes** = 5·N·D·sizeof(T): an exact backward reads x and dout twice (two passes) and writes dx once.");
+        sb.AppendLine("- **bytes** = 5·N·D·sizeof(T): an exact backward reads x and dout twice (two passes) and writes dx once; for an N×C×H×W shape, 5·N·C·H·W·sizeof(T) (the canonical view has N·H·W rows of C channels).");
+        sb.AppendLine("- **layout** (N×C×H×W shapes): the memory order the implementation computes in: NCHW, or NHWC for an implementation of rows × channels (the N×D kernels with N·H·W rows). Both are timed on the same values, against the same streaming yardsticks.");
         sb.AppendLine("- **median**, **best** = median and minimum time per call over the measured iterations. Ranking and ratios use the median.");
         sb.AppendLine("- **GB/s** = bytes / best time (10^9 bytes per second). Like STREAM, bandwidth is taken from the best time: other work on this shared machine only slows a memory-bound pass, and each benchmark runs in its own window of the run, so best times compare the kernels with the yardsticks under like conditions.");
         sb.AppendLine("- **% roofline** = GB/s / streaming bandwidth, where the streaming bandwidth is the best GB/s of the bandwidth yardsticks at the same type and shape " +
                       "(the same memory pattern with no arithmetic: pass 1 sums x and dout, pass 2 writes dx = x + dout; ordinary or non-temporal stores). " +
                       "One-thread rows are compared with the one-thread yardsticks, multi-core rows with the best of all yardsticks (including `bandwidth-mt-*`).");
         sb.AppendLine("- **paired % roofline** (fast kernels): the same percentage measured in paired rounds after the BenchmarkDotNet run — each round times the yardsticks and the fast kernels back to back and divides the best yardstick's time by the kernel's; median over the rounds, with the interquartile range. BenchmarkDotNet measures one benchmark after another, minutes apart, and the bandwidth this shared machine leaves moves by ±20% over such spans; pairing cancels that drift, so this is the figure the targets are judged by.");
-        sb.AppendLine(c, $"- **ratio** = median time / median time of `{BenchmarkSuite.BaselineId}` (float64) at the same shape; **speed-up** = 1/ratio.");
+        sb.AppendLine(c, $"- **ratio** = median time / median time of `{BenchmarkSuite.BaselineId}` (float64) at the same shape (at N×C×H×W shapes `{BenchmarkSuite.SpatialBaselineId}`, the cs231n way: transpose, the 2-D backward, transpose back); **speed-up** = 1/ratio.");
         sb.AppendLine("- **verdict** comes from `GradientChecker.Check` on three random problems just before the run. FLAWED rows are listed but never ranked.");
         sb.AppendLine("- **allocated** = bytes allocated per call ([MemoryDiagnoser]).");
         sb.AppendLine();
@@ -127,12 +132,14 @@ public static class ReportWriter
                 if (ranked.Count == 0) continue;
                 var one = ranked.FirstOrDefault(r => !r.MultiCore);
                 var many = ranked.FirstOrDefault(r => r.MultiCore);
-                sb.Append(c, $"- {type} {shape}: fastest correct **{ranked[0].Id}** ({Time(ranked[0].MedianNs)})");
+                sb.Append(c, $"- {type} {shape}: fastest correct **{ranked[0].Id}**{(ranked[0].Layout is "NCHW" or "NHWC" ? $" ({ranked[0].Layout})" : "")} ({Time(ranked[0].MedianNs)})");
                 if (one is not null) sb.Append(c, $"; fastest one-thread {one.Id}: {one.GBps:F1} GB/s, {Roof(one)}, {Speedup(one.Ratio)}");
                 if (many is not null) sb.Append(c, $"; fastest multi-core {many.Id}: {many.GBps:F1} GB/s, {Roof(many)}, {Speedup(many.Ratio)}");
                 sb.AppendLine();
             }
         sb.AppendLine();
+
+        sb.Append(LayoutComparison(rows, plan));
 
         foreach (var type in new[] { "f64", "f32" })
             foreach (var shape in plan.Shapes)
@@ -144,8 +151,11 @@ public static class ReportWriter
                 sb.AppendLine();
                 sb.AppendLine(c, $"Bytes per call {Bytes(group[0].Bytes)}; streaming bandwidth {single:F1} GB/s on one thread, {multi:F1} GB/s best; roofline time {Time(group[0].Bytes / single)} on one thread (best times).");
                 sb.AppendLine();
-                sb.AppendLine("| rank | id | verdict | median | best | ratio | speed-up | GB/s | % roofline | paired % roofline | allocated |");
-                sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                bool spatial = BenchmarkOptions.Spatial(shape) is not null;
+                sb.AppendLine(spatial
+                    ? "| rank | id | layout | verdict | median | best | ratio | speed-up | GB/s | % roofline | paired % roofline | allocated |"
+                    : "| rank | id | verdict | median | best | ratio | speed-up | GB/s | % roofline | paired % roofline | allocated |");
+                sb.AppendLine(spatial ? "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|" : "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
                 int rank = 0;
                 var ordered = group.Where(r => r.Rankable).OrderBy(r => r.MedianNs)
                     .Concat(group.Where(r => r.Verdict == "FLAWED" || (r.Verdict == "correct" && !r.Rankable)).OrderBy(r => r.MedianNs))
@@ -155,7 +165,7 @@ public static class ReportWriter
                     string rankText = r.Rankable ? (++rank).ToString(c) : "—";
                     string id = r.Rankable && rank == 1 ? $"**{r.Id}**" : r.Verdict == "yardstick" ? $"_{r.Id}_" : r.Id;
                     string verdict = r.Verdict == "FLAWED" ? "**FLAWED**" : r.Verdict;
-                    sb.AppendLine(c, $"| {rankText} | {id} | {verdict} | {Time(r.MedianNs)} | {Time(r.BestNs)} | {Num(r.Ratio, "F4")} | {Speedup(r.Ratio)} | {Num(r.GBps, "F1")} | {Num(r.RooflinePercent, "F0")}% | {PairedText(r.Paired)} | {(r.AllocatedBytes is { } a ? Bytes(a) : "?")} |");
+                    sb.AppendLine(c, $"| {rankText} | {id} | {(spatial ? r.Layout + " | " : "")}{verdict} | {Time(r.MedianNs)} | {Time(r.BestNs)} | {Num(r.Ratio, "F4")} | {Speedup(r.Ratio)} | {Num(r.GBps, "F1")} | {Num(r.RooflinePercent, "F0")}% | {PairedText(r.Paired)} | {(r.AllocatedBytes is { } a ? Bytes(a) : "?")} |");
                 }
                 sb.AppendLine();
             }
@@ -190,11 +200,58 @@ public static class ReportWriter
             sb.AppendLine("Diagnoses of the flawed implementations above (derivation doctor):");
             sb.AppendLine();
             foreach (var impl in flawed)
-                sb.AppendLine(c, $"- `{impl.Info.Id}`: {BnVerify.Doctor.DerivationDoctor.Diagnose(impl).Summary().Replace(Environment.NewLine, " ", StringComparison.Ordinal)}");
+            {
+                // A wrong grouping of a spatial batch is the spatial doctor's; any other flaw the derivation doctor's.
+                var spatial = BnVerify.Doctor.SpatialDoctor.Diagnose(impl);
+                string words = spatial.FlawFound ? "spatial: " + spatial.Sentence : BnVerify.Doctor.DerivationDoctor.Diagnose(impl).Summary();
+                sb.AppendLine(c, $"- `{impl.Info.Id}`: {words.Replace(Environment.NewLine, " ", StringComparison.Ordinal)}");
+            }
             sb.AppendLine();
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// "NCHW against NHWC": at every N×C×H×W shape and type, the fastest correct kernel of each layout on one thread and on
+    /// every core, with its paired share of the roofline and median time, and which layout is faster by how much (median times).
+    /// </summary>
+    public static string LayoutComparison(IReadOnlyList<BenchRow> rows, SuitePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(plan);
+        var c = CultureInfo.InvariantCulture;
+        var spatialShapes = plan.Shapes.Where(s => BenchmarkOptions.Spatial(s) is not null).ToList();
+        var lines = new List<string>();
+        foreach (var shape in spatialShapes)
+            foreach (var type in new[] { "f64", "f32" })
+                foreach (bool multi in new[] { false, true })
+                {
+                    BenchRow? Best(string layout) => rows.Where(r => r.Shape == shape && r.Type == type && r.Rankable && r.Layout == layout && r.MultiCore == multi)
+                        .OrderBy(r => r.MedianNs).FirstOrDefault();
+                    var nchw = Best("NCHW");
+                    var nhwc = Best("NHWC");
+                    if (nchw is null || nhwc is null) continue;
+                    var (fast, slow) = nchw.MedianNs <= nhwc.MedianNs ? (nchw, nhwc) : (nhwc, nchw);
+                    lines.Add(string.Create(c,
+                        $"| {shape.Replace("x", "×", StringComparison.Ordinal)} | {type} | {(multi ? "all cores" : "1")} | {nchw.Id}: {Time(nchw.MedianNs)}, {PairedOrBest(nchw)} | " +
+                        $"{nhwc.Id}: {Time(nhwc.MedianNs)}, {PairedOrBest(nhwc)} | **{fast.Layout}** by {(slow.MedianNs / fast.MedianNs - 1) * 100:F0}% |"));
+                }
+        if (lines.Count == 0) return "";
+        var sb = new StringBuilder();
+        sb.AppendLine("## NCHW against NHWC");
+        sb.AppendLine();
+        sb.AppendLine("The fastest correct kernel of each memory order at each N×C×H×W shape (median time; share of the streaming roofline from paired rounds, or from best times where not paired). Both read the same values and move the same 5·N·C·H·W elements.");
+        sb.AppendLine();
+        sb.AppendLine("| shape | type | threads | fastest NCHW | fastest NHWC | faster (median) |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        foreach (var line in lines) sb.AppendLine(line);
+        sb.AppendLine();
+        return sb.ToString();
+    }
+
+    private static string PairedOrBest(BenchRow r) => r.Paired is { } p
+        ? string.Create(CultureInfo.InvariantCulture, $"{p.Median:F0}% paired ({p.Q1:F0}–{p.Q3:F0})")
+        : string.Create(CultureInfo.InvariantCulture, $"{r.RooflinePercent:F0}% from best times");
 
     private static string PairedText(PairedPercent? p) =>
         p is null ? "—" : string.Create(CultureInfo.InvariantCulture, $"{p.Median:F0}% ({p.Q1:F0}–{p.Q3:F0})");
