@@ -18,7 +18,7 @@ namespace BnVerify.Bench.Benchmarks;
 public static class ChartWriter
 {
     private const int PanelWidth = 760;
-    private const int PanelHeight = 560;
+    private const int PanelHeight = 640;
     private const int TitleHeight = 56;
 
     /// <summary>Distinct colours for up to twelve implementations per panel (Tableau's palette); more cycle.</summary>
@@ -86,11 +86,13 @@ public static class ChartWriter
             _ => $"{typeName}, N×C×H×W in NHWC order (the N×D kernels on N·H·W rows)",
         };
         // OxyPlot's SVG exporter sizes text with Helvetica metrics: a font with those metrics (Arial) keeps labels inside.
-        var model = new PlotModel { Title = title, TitleFontSize = 15, Background = OxyColors.White, DefaultFont = "Arial", PlotMargins = new OxyThickness(60, 10, 20, double.NaN) };
+        var model = new PlotModel { Title = title, TitleFontSize = 15, Background = OxyColors.White, DefaultFont = "Arial", PlotMargins = new OxyThickness(72, 10, 24, double.NaN) };
+        // Below the plot, one entry per line (in columns when there are many): entries cannot run into each other whatever
+        // font the viewer substitutes, and the legend stays inside the panel.
         model.Legends.Add(new Legend
         {
-            LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.BottomCenter, LegendOrientation = LegendOrientation.Horizontal,
-            LegendFontSize = 11, LegendItemSpacing = 14, LegendSymbolLength = 22, LegendBorderThickness = 0,
+            LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.BottomLeft, LegendOrientation = LegendOrientation.Vertical,
+            LegendFontSize = 11, LegendSymbolLength = 22, LegendBorderThickness = 0, LegendMaxHeight = 150, LegendColumnSpacing = 40,
         });
         var panelShapes = shapes.Where(s => rows.Any(r => r.Shape == s)).ToList();
         var categories = new CategoryAxis { Position = AxisPosition.Bottom, Title = layout == "ND" ? "shape N×D" : "shape N×C×H×W", FontSize = 12 };

@@ -79,8 +79,12 @@ public static class PlaneAffine
                 if (e >= planeEnd)
                 {
                     // The next plane (or a later one, when planes are shorter than a vector).
-                    ch = c0 + e / planeSize;
-                    planeEnd = (ch - c0 + 1) * planeSize;
+                    do
+                    {
+                        ch++;
+                        planeEnd += planeSize;
+                    }
+                    while (e >= planeEnd);
                     va = TW.Broadcast(a[ch]);
                     vb = TW.Broadcast(b[ch]);
                     vc = TW.Broadcast(c[ch]);
@@ -92,10 +96,16 @@ public static class PlaneAffine
                 }
                 else
                 {
-                    // Straddles planes: each lane's own channel's constants.
+                    // Straddles planes: each lane's own channel's constants, walking the plane boundaries (no division:
+                    // one per lane cost more than the memory traffic of the vector at 7×7 float32 planes).
+                    int lc = ch, lcEnd = planeEnd;
                     for (int l = 0; l < w; l++)
                     {
-                        int lc = c0 + (e + l) / planeSize;
+                        if (e + l >= lcEnd)
+                        {
+                            lc++;
+                            lcEnd += planeSize;
+                        }
                         (laneA[l], laneB[l], laneC[l]) = (a[lc], b[lc], c[lc]);
                     }
                     dxv = TW.FusedMultiplyAdd(TW.Load(ref *laneA, 0), TW.Load(ref *g, (nuint)e),
