@@ -1,4 +1,5 @@
 using BnVerify.Bench;
+using BnVerify.Bench.Benchmarks;
 using BnVerify.Cases;
 using BnVerify.Checking;
 using BnVerify.Implementations;
@@ -177,6 +178,34 @@ public sealed class LayoutTests
         var nchw = (IBatchNormBackward<double>)BuiltIn.Implementations.Get("spatial-nchw-f64");
         var e = Assert.Throws<ArgumentException>(() => nchw.Backward(canonical, p.Dout, new double[p.X.Length], new double[p.D], new double[p.D]));
         Assert.Contains("NHWC order", e.Message);
+    }
+
+    [Fact]
+    public void The_chart_has_a_panel_per_type_and_layout_with_every_row_named_and_the_flawed_apart()
+    {
+        BenchRow Row(string id, string type, string shape, string verdict, string layout, double percent, bool multi = false) =>
+            new BenchRow(id, type, shape, verdict, 1e6, 1e6, 0, 1_000_000, multi) { RooflinePercent = percent, Layout = layout };
+        var rows = new List<BenchRow>
+        {
+            Row("seed001-staged", "f64", "16384x1024", "correct", "ND", 6), Row("fused-simd-nt-f64", "f64", "16384x1024", "correct", "ND", 88),
+            Row("fused-simd-nt-f32", "f32", "16384x1024", "correct", "ND", 85), Row("seed002-alt", "f64", "16384x1024", "FLAWED", "ND", 9),
+            Row("spatial-nchw-f64", "f64", "256x512x7x7", "correct", "NCHW", 81), Row("spatial-nchw-parallel-f64", "f64", "256x512x7x7", "correct", "NCHW", 84, multi: true),
+            Row("spatial-stats-per-image", "f64", "256x512x7x7", "FLAWED", "NCHW", 4), Row("fused-simd-nt-f64", "f64", "256x512x7x7", "correct", "NHWC", 86),
+            Row("spatial-nchw-f32", "f32", "256x512x7x7", "correct", "NCHW", 80), Row("fused-simd-nt-f32", "f32", "256x512x7x7", "correct", "NHWC", 83),
+            Row("bandwidth-nt-f64", "f64", "256x512x7x7", "yardstick", "—", 100),
+        };
+        string svg = ChartWriter.Svg(rows, ["16384x1024", "256x512x7x7"]);
+        var doc = System.Xml.Linq.XDocument.Parse(svg); // well-formed
+        Assert.Equal(6, doc.Root!.Elements().Count(e => e.Name.LocalName == "svg")); // 2 types × 3 layouts
+        foreach (var title in new[] { "float64, N×D", "float32, N×D", "float64, N×C×H×W in NCHW order", "float32, N×C×H×W in NHWC order" })
+            Assert.Contains(title, svg);
+        Assert.Contains(">FLAWED seed002-alt<", svg);
+        Assert.Contains(">FLAWED spatial-stats-per-image<", svg);
+        Assert.Contains(">spatial-nchw-parallel-f64 (all cores)<", svg);
+        Assert.Contains("streaming roofline (bandwidth yardstick) = 100%", svg);
+        Assert.Contains("80% target", svg);
+        Assert.DoesNotContain(">bandwidth-nt-f64<", svg); // the yardstick is the 100% line, not a series
+        if (Environment.GetEnvironmentVariable("BNVERIFY_CHART_OUT") is { Length: > 0 } path) File.WriteAllText(path, svg);
     }
 
     [Theory]

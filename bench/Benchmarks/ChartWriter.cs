@@ -3,7 +3,6 @@ using System.Text;
 using OxyPlot;
 using OxyPlot.Annotations;
 using OxyPlot.Axes;
-using OxyPlot.Legends;
 using OxyPlot.Series;
 
 namespace BnVerify.Bench.Benchmarks;
@@ -18,8 +17,9 @@ namespace BnVerify.Bench.Benchmarks;
 public static class ChartWriter
 {
     private const int PanelWidth = 760;
-    private const int PanelHeight = 640;
+    private const int PlotHeight = 470;
     private const int TitleHeight = 56;
+    private const int LegendLine = 18;
 
     /// <summary>Distinct colours for up to twelve implementations per panel (Tableau's palette); more cycle.</summary>
     private static readonly OxyColor[] Palette =
@@ -59,24 +59,45 @@ public static class ChartWriter
         if (columns.Count == 0) columns.Add("ND");
         if (panelRows.Count == 0) panelRows.Add("f64");
 
-        int width = columns.Count * PanelWidth, height = TitleHeight + panelRows.Count * PanelHeight;
+        // Each panel: the plot (OxyPlot), then its legend drawn here, two entries per line, as plain SVG text that no
+        // font substitution can clip.
+        var panels = new List<(int Row, int Col, PlotModel Model, List<Entry> Legend)>();
+        for (int r = 0; r < panelRows.Count; r++)
+            for (int col = 0; col < columns.Count; col++)
+            {
+                var (model, legend) = Panel(measured.Where(x => x.Type == panelRows[r] && x.Layout == columns[col]).ToList(), shapes, panelRows[r], columns[col], colours);
+                panels.Add((r, col, model, legend));
+            }
+        int legendHeight = 12 + LegendLine * ((panels.Max(p => p.Legend.Count) + 1) / 2);
+        int panelHeight = PlotHeight + legendHeight;
+        int width = columns.Count * PanelWidth, height = TitleHeight + panelRows.Count * panelHeight;
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"no\"?>\n");
         sb.Append(CultureInfo.InvariantCulture, $"<svg width=\"{width}\" height=\"{height}\" version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\">\n");
         sb.Append(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"26\" text-anchor=\"middle\" font-family=\"Arial\" font-size=\"20\" font-weight=\"bold\">BN backward: share of the streaming roofline (5·N·D·sizeof(T) bytes at the bandwidth yardstick's speed = 100%)</text>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"46\" text-anchor=\"middle\" font-family=\"Arial\" font-size=\"13\" fill=\"#444\">fast kernels: median of paired rounds against the yardstick; others: best time against the yardstick's best time. One thread against the one-thread yardstick, multi-core against the best.</text>\n");
-        for (int r = 0; r < panelRows.Count; r++)
-            for (int col = 0; col < columns.Count; col++)
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"26\" text-anchor=\"middle\" font-family=\"Arial, Helvetica, sans-serif\" font-size=\"20\" font-weight=\"bold\">BN backward: share of the streaming roofline (5·N·D·sizeof(T) bytes at the bandwidth yardstick's speed = 100%)</text>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"46\" text-anchor=\"middle\" font-family=\"Arial, Helvetica, sans-serif\" font-size=\"13\" fill=\"#444\">fast kernels: median of paired rounds against the yardstick; others: best time against the yardstick's best time. One thread against the one-thread yardstick, multi-core against the best.</text>\n");
+        foreach (var (r, col, model, legend) in panels)
+        {
+            int x = col * PanelWidth, y = TitleHeight + r * panelHeight;
+            sb.Append(Embed(model, x, y));
+            for (int k = 0; k < legend.Count; k++)
             {
-                var panel = Panel(measured.Where(x => x.Type == panelRows[r] && x.Layout == columns[col]).ToList(), shapes, panelRows[r], columns[col], colours);
-                sb.Append(Embed(panel, col * PanelWidth, TitleHeight + r * PanelHeight));
+                var e = legend[k];
+                int ex = x + 90 + (k % 2) * (PanelWidth - 90) / 2, ey = y + PlotHeight + 8 + (k / 2) * LegendLine;
+                string dash = e.Flawed ? " stroke-dasharray=\"6,3,1,3\"" : e.MultiCore ? " stroke-dasharray=\"6,3\"" : "";
+                sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{ex}\" y1=\"{ey}\" x2=\"{ex + 24}\" y2=\"{ey}\" stroke=\"{Hex(e.Colour)}\" stroke-width=\"{(e.Flawed ? 1.2 : 2)}\"{dash}/>");
+                sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{ex + 30}\" y=\"{ey + 4}\" font-family=\"Arial, Helvetica, sans-serif\" font-size=\"12\" fill=\"{(e.Flawed ? "#666" : "#000")}\">{Escape(e.Text)}</text>\n");
             }
+        }
         sb.Append("</svg>\n");
         return sb.ToString();
     }
 
-    private static PlotModel Panel(List<BenchRow> rows, IReadOnlyList<string> shapes, string type, string layout, Dictionary<string, OxyColor> colours)
+    /// <summary>One legend entry: its text, colour and line style.</summary>
+    private sealed record Entry(string Text, OxyColor Colour, bool Flawed, bool MultiCore);
+
+    private static (PlotModel Model, List<Entry> Legend) Panel(List<BenchRow> rows, IReadOnlyList<string> shapes, string type, string layout, Dictionary<string, OxyColor> colours)
     {
         string typeName = type == "f32" ? "float32" : "float64";
         string title = layout switch
@@ -86,16 +107,14 @@ public static class ChartWriter
             _ => $"{typeName}, N×C×H×W in NHWC order (the N×D kernels on N·H·W rows)",
         };
         // OxyPlot's SVG exporter sizes text with Helvetica metrics: a font with those metrics (Arial) keeps labels inside.
-        var model = new PlotModel { Title = title, TitleFontSize = 15, Background = OxyColors.White, DefaultFont = "Arial", PlotMargins = new OxyThickness(72, 10, 24, double.NaN) };
-        // Below the plot, one entry per line (in columns when there are many): entries cannot run into each other whatever
-        // font the viewer substitutes, and the legend stays inside the panel.
-        model.Legends.Add(new Legend
+        var model = new PlotModel
         {
-            LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.BottomLeft, LegendOrientation = LegendOrientation.Vertical,
-            LegendFontSize = 11, LegendSymbolLength = 22, LegendBorderThickness = 0, LegendMaxHeight = 150, LegendColumnSpacing = 40,
-        });
+            Title = title, TitleFontSize = 15, Background = OxyColors.White, DefaultFont = "Arial", IsLegendVisible = false,
+            PlotMargins = new OxyThickness(90, 10, 24, double.NaN), PlotAreaBorderThickness = new OxyThickness(0),
+        };
+        var legend = new List<Entry>();
         var panelShapes = shapes.Where(s => rows.Any(r => r.Shape == s)).ToList();
-        var categories = new CategoryAxis { Position = AxisPosition.Bottom, Title = layout == "ND" ? "shape N×D" : "shape N×C×H×W", FontSize = 12 };
+        var categories = new CategoryAxis { Position = AxisPosition.Bottom, Title = layout == "ND" ? "shape N×D" : "shape N×C×H×W", FontSize = 12, AxislineStyle = LineStyle.Solid };
         foreach (var s in panelShapes) categories.Labels.Add(s.Replace("x", "×", StringComparison.Ordinal));
         if (panelShapes.Count == 0) categories.Labels.Add("(not measured)");
         model.Axes.Add(categories);
@@ -103,7 +122,7 @@ public static class ChartWriter
         model.Axes.Add(new LinearAxis
         {
             Position = AxisPosition.Left, Title = "% of streaming roofline", Minimum = 0, Maximum = top, MajorStep = 20,
-            MajorGridlineStyle = LineStyle.Dot, MajorGridlineColor = OxyColor.FromRgb(220, 220, 220), FontSize = 12,
+            MajorGridlineStyle = LineStyle.Dot, MajorGridlineColor = OxyColor.FromRgb(220, 220, 220), FontSize = 12, AxislineStyle = LineStyle.Solid, AxisTitleDistance = 14,
         });
         model.Annotations.Add(new LineAnnotation
         {
@@ -137,15 +156,20 @@ public static class ChartWriter
                 if (group.FirstOrDefault(r => r.Shape == panelShapes[i]) is { } row)
                     series.Points.Add(new DataPoint(i, Percent(row)));
             model.Series.Add(series);
+            legend.Add(new Entry(series.Title, series.Color, flawed, !flawed && group.First().MultiCore));
         }
-        return model;
+        return (model, legend);
     }
+
+    private static string Hex(OxyColor c) => $"#{c.R:x2}{c.G:x2}{c.B:x2}";
+
+    private static string Escape(string text) => System.Security.SecurityElement.Escape(text) ?? "";
 
     /// <summary>One panel exported by OxyPlot, nested as an &lt;svg&gt; element at (x, y) of the composite.</summary>
     private static string Embed(PlotModel model, int x, int y)
     {
         using var stream = new MemoryStream();
-        new SvgExporter { Width = PanelWidth, Height = PanelHeight, UseVerticalTextAlignmentWorkaround = true }.Export(model, stream);
+        new SvgExporter { Width = PanelWidth, Height = PlotHeight, UseVerticalTextAlignmentWorkaround = true }.Export(model, stream);
         string svg = Encoding.UTF8.GetString(stream.ToArray());
         int start = svg.IndexOf("<svg", StringComparison.Ordinal);
         if (start < 0) throw new InvalidOperationException("OxyPlot's SVG export holds no <svg> element");
