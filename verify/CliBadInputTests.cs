@@ -46,6 +46,8 @@ public sealed class CliBadInputTests(CliFixture fixture) : IClassFixture<CliFixt
         { "eps-zero", Edited(j => j["eps"] = 0), "eps: is 0; must be > 0" },
         { "eps-negative", Edited(j => j["eps"] = -1e-5), "eps: is -1E-05; must be > 0" },
         { "eps-string", Edited(j => j["eps"] = "1e-5"), "eps: must be a number, found string" },
+        { "unknown-layout", Edited(j => j["layout"] = "NCWH"), "layout: is 'NCWH'; known layouts are \"NCHW\" and \"NHWC\"" },
+        { "layout-but-2d-lists", Edited(j => j["layout"] = "NCHW"), "x[0][0]: must be an array (a \"layout\" case nests 4 levels of lists)" },
     };
 
     [Theory]
@@ -150,6 +152,8 @@ public sealed class CliBadInputTests(CliFixture fixture) : IClassFixture<CliFixt
         { ["--type", "f16"], "f16" },
         { ["--shape", "3by4"], "--shape: '3by4' is not a shape NxD" },
         { ["--shape", "0x4"], "--shape: '0x4' is not a shape NxD" },
+        { ["--shape", "2x3x4"], "--shape: '2x3x4' is not a shape NxD or NxCxHxW" },
+        { ["check", "--layout", "nchwx"], "nchwx" },
         { ["cases"], "cases: PATH is missing" },
         { ["frobnicate"], "frobnicate" },
         { ["check", "--no-such-option"], "--no-such-option" },

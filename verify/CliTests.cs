@@ -61,7 +61,8 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         Assert.Equal(0, run.ExitCode);
         Assert.Empty(run.Stderr);
         Assert.StartsWith("seed: 7\n", run.Stdout);
-        foreach (var impl in BuiltIn.Implementations.All)
+        // 2-D problems check the rows × channels implementations (an NCHW one runs them as H = W = 1: --layout nchw checks it).
+        foreach (var impl in BuiltIn.Implementations.All.Where(i => i.Layout != Layout.NCHW))
         {
             var row = run.Stdout.Split('\n').First(l => l.StartsWith(impl.Info.Id + " ", StringComparison.Ordinal));
             var columns = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -70,6 +71,46 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
             Assert.Contains(" ok", row);
         }
         Assert.DoesNotContain("MISMATCH", run.Stdout);
+    }
+
+    [Fact]
+    public void Check_on_spatial_problems_checks_every_implementation_and_prints_NCHW_counterexamples()
+    {
+        var run = CliFixture.Run("check", "--layout", "nchw", "--cases", "20", "--seed", "7");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Contains("NCHW N <= 6, C <= 6, H, W <= 7", run.Stdout);
+        foreach (var impl in BuiltIn.Implementations.All)
+        {
+            var columns = run.Stdout.Split('\n').First(l => l.StartsWith(impl.Info.Id + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(impl.Info.DeclaredText, columns[2]);
+        }
+        Assert.Contains("spatial-stats-per-image: smallest failing case", run.Stdout);
+        Assert.Contains("\"layout\": \"NCHW\"", run.Stdout);
+        Assert.Contains("--layout nchw --max-hw 7: case", run.Stdout);
+        Assert.Contains("spatial: the statistics are per image", run.Stdout);
+    }
+
+    [Fact]
+    public void The_NCHW_golden_cases_pass_through_cases_with_spatial_results()
+    {
+        string output = Path.Combine(fixture.NewFolder(), "out.json");
+        var run = CliFixture.Run("cases", Path.Combine(AppContext.BaseDirectory, "golden", "torch-nchw"), "--json", output, "--emit-gradients",
+            "--impl", "spatial-nchw-f32", "spatial-reference", "fused-simd-f64", "spatial-reshape-no-transpose");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Matches(@"nchw-normal-2x3x4x4 +2x3x4x4 +stored", run.Stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(output));
+        var c = doc.RootElement.GetProperty("cases").EnumerateArray().First(e => e.GetProperty("name").GetString() == "nchw-normal-2x3x4x4");
+        Assert.Equal("NCHW", c.GetProperty("layout").GetString());
+        Assert.Equal([2, 3, 4, 4], c.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal(32, c.GetProperty("n").GetInt32()); // the canonical view's rows, N·H·W
+        var result = doc.RootElement.GetProperty("implementations")[0].GetProperty("results").EnumerateArray()
+            .First(r => r.GetProperty("case").GetString() == "nchw-normal-2x3x4x4");
+        var dx = result.GetProperty("gradients").GetProperty("dx");
+        Assert.Equal([2, 3, 4, 4], new[] { dx.GetArrayLength(), dx[0].GetArrayLength(), dx[0][0].GetArrayLength(), dx[0][0][0].GetArrayLength() });
+        // Without --impl, spatial cases check every implementation.
+        var all = CliFixture.Run("cases", Path.Combine(AppContext.BaseDirectory, "golden", "torch-nchw", "nchw-normal-8x4x2x2.json"));
+        Assert.True(all.ExitCode == 0, all.Stdout);
+        Assert.All(BuiltIn.Implementations.All, i => Assert.Contains(i.Info.Id, all.Stdout));
     }
 
     [Fact]
@@ -157,7 +198,7 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
             Assert.Equal(file.Problem.Eps, c.GetProperty("eps").GetDouble());
         }
         var impls = root.GetProperty("implementations").EnumerateArray().ToList();
-        Assert.Equal(BuiltIn.Implementations.All.Select(i => i.Info.Id), impls.Select(i => i.GetProperty("id").GetString()));
+        Assert.Equal(BuiltIn.Implementations.All.Where(i => i.Layout != Layout.NCHW).Select(i => i.Info.Id), impls.Select(i => i.GetProperty("id").GetString()));
         foreach (var impl in impls)
         {
             var info = BuiltIn.Implementations.Get(impl.GetProperty("id").GetString()!).Info;

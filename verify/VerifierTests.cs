@@ -140,5 +140,5 @@ public sealed class VerifierTests
         Assert.Contains("'same'", e.Message);
     }
 
-    private static int GoldenCasesCount => BnVerify.Cases.GoldenCases.Torch.Count;
+    private static int GoldenCasesCount => BnVerify.Cases.GoldenCases.All.Count; // the N×D and the N×C×H×W cases
 }

@@ -7,7 +7,10 @@ namespace BnVerify.Bench.Benchmarks;
 /// <param name="Quick">The short suite (two shapes, fewer iterations; about 2 minutes).</param>
 /// <param name="Impls">Implementation ids to run (default: every registered non-mutant implementation).</param>
 /// <param name="Types">"f32" and/or "f64" (default: both).</param>
-/// <param name="Shapes">Shapes "NxD" (default: 64x256, 1024x512, 4096x1024, 16384x1024; quick: 64x256, 4096x1024).</param>
+/// <param name="Shapes">
+/// Shapes "NxD" or "NxCxHxW" (default: 64x256, 1024x512, 4096x1024, 16384x1024 and the convolution-network shapes
+/// 32x64x56x56, 32x256x14x14, 256x512x7x7; quick: 64x256, 4096x1024, 32x256x14x14).
+/// </param>
 /// <param name="Threads">Worker count of the multi-core implementations and the multi-core bandwidth kernel (default: processor count).</param>
 /// <param name="OutputDirectory">Where the report, chart and exports go (default: reports/ at the repository root).</param>
 /// <param name="OneDnnLibraryName">The library oneDNN, the peer, is loaded from (default <c>libdnnl.so.2</c>); a name that does not exist leaves the peer out with a one-line reason.</param>
@@ -20,11 +23,15 @@ public sealed record BenchmarkOptions(
     string? OutputDirectory = null,
     string? OneDnnLibraryName = null)
 {
-    /// <summary>The default full-suite shapes: one tiny (in L1/L2), one in the last-level cache, two far larger than it.</summary>
-    public static readonly string[] DefaultShapes = ["64x256", "1024x512", "4096x1024", "16384x1024"];
+    /// <summary>
+    /// The default full-suite shapes: 2-D, one tiny (in L1/L2), one in the last-level cache, two far larger than it; then
+    /// spatial batches where batch norm follows a convolution in a ResNet-style network (early, middle and late stages:
+    /// 6.4, 1.6 and 6.4 million values, all larger than the last-level cache).
+    /// </summary>
+    public static readonly string[] DefaultShapes = ["64x256", "1024x512", "4096x1024", "16384x1024", "32x64x56x56", "32x256x14x14", "256x512x7x7"];
 
     /// <summary>The quick-suite shapes.</summary>
-    public static readonly string[] QuickShapes = ["64x256", "4096x1024"];
+    public static readonly string[] QuickShapes = ["64x256", "4096x1024", "32x256x14x14"];
 
     /// <summary>The shapes to run.</summary>
     public IReadOnlyList<string> EffectiveShapes => Shapes is { Count: > 0 } ? Shapes : Quick ? QuickShapes : DefaultShapes;
@@ -35,13 +42,31 @@ public sealed record BenchmarkOptions(
     /// <summary>Worker count for the multi-core implementations.</summary>
     public int EffectiveThreads => Threads is > 0 ? Threads.Value : Environment.ProcessorCount;
 
-    /// <summary>Parses N×D written "16384x1024" (or with ×).</summary>
+    /// <summary>
+    /// Parses "16384x1024" (N×D) or "32x64x56x56" (N×C×H×W, or with ×) into the rows and columns of the canonical view:
+    /// (N, D), or (N·H·W, C) for a spatial shape — the same 5·rows·columns elements move either way.
+    /// </summary>
     public static (int N, int D) ParseShape(string shape)
+    {
+        if (Spatial(shape) is { } s) return (s.Rows, s.C);
+        var parts = shape.Split('x', '×', 'X');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int n) || !int.TryParse(parts[1], out int d) || n <= 0 || d <= 0)
+            throw new FormatException($"shape '{shape}' is not NxD or NxCxHxW with every extent ≥ 1 (for example 16384x1024 or 32x64x56x56).");
+        return (n, d);
+    }
+
+    /// <summary>The N×C×H×W of a spatial shape "32x64x56x56"; null for a 2-D "NxD" one. Throws <see cref="FormatException"/> on a malformed 4-part shape.</summary>
+    public static SpatialShape? Spatial(string shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
         var parts = shape.Split('x', '×', 'X');
-        if (parts.Length != 2 || !int.TryParse(parts[0], out int n) || !int.TryParse(parts[1], out int d) || n <= 0 || d <= 0)
-            throw new FormatException($"shape '{shape}' is not NxD with N, D ≥ 1 (for example 16384x1024).");
-        return (n, d);
+        if (parts.Length != 4) return null;
+        var e = new int[4];
+        for (int k = 0; k < 4; k++)
+            if (!int.TryParse(parts[k], out e[k]) || e[k] <= 0)
+                throw new FormatException($"shape '{shape}' is not NxCxHxW with every extent ≥ 1 (for example 32x64x56x56).");
+        var s = new SpatialShape(e[0], e[1], e[2], e[3]);
+        if (s.Count > Array.MaxLength) throw new FormatException($"shape '{shape}' has {s.Count} values, too many for one array.");
+        return s;
     }
 }

@@ -18,8 +18,8 @@ internal static partial class BenchmarkEntry
         type.AcceptOnlyFromAmong("f32", "f64");
         var shape = new Option<string[]>("--shape")
         {
-            Description = "Problem shape N×D, e.g. 256x64 (repeatable)",
-            HelpName = "NxD",
+            Description = "Problem shape N×D, e.g. 256x64, or N×C×H×W, e.g. 32x64x56x56 (repeatable)",
+            HelpName = "NxD|NxCxHxW",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = true,
         };
@@ -28,9 +28,10 @@ internal static partial class BenchmarkEntry
             foreach (var token in result.Tokens)
             {
                 var m = ShapePattern().Match(token.Value);
-                if (!m.Success || !int.TryParse(m.Groups[1].Value, out int n) || !int.TryParse(m.Groups[2].Value, out int d) || n < 1 || d < 1)
+                var extents = m.Success ? m.Groups[1].Captures.Select(c => int.TryParse(c.Value, out int v) ? v : 0).Append(int.TryParse(m.Groups[2].Value, out int last) ? last : 0).ToList() : [];
+                if (!m.Success || extents.Count is not (2 or 4) || extents.Any(v => v < 1) || extents.Aggregate(1L, (a, v) => a * v) > Array.MaxLength)
                 {
-                    result.AddError($"--shape: '{token.Value}' is not a shape NxD with N, D ≥ 1 (e.g. 256x64)");
+                    result.AddError($"--shape: '{token.Value}' is not a shape NxD or NxCxHxW with every extent ≥ 1 (e.g. 256x64 or 32x64x56x56)");
                     return;
                 }
             }
@@ -60,6 +61,6 @@ internal static partial class BenchmarkEntry
         return ids;
     }
 
-    [GeneratedRegex(@"^(\d+)[xX×](\d+)$")]
+    [GeneratedRegex(@"^(?:(\d+)[xX×])+(\d+)$")]
     private static partial Regex ShapePattern();
 }

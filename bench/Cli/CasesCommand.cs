@@ -54,7 +54,7 @@ internal static class CasesCommand
                 parseResult.GetValue(paths) ?? [],
                 parseResult.GetValue(json),
                 parseResult.GetValue(emit),
-                external.With(registry, parseResult.GetValue(impl)));
+                registry, parseResult.GetValue(impl), external);
         });
         return command;
     }
@@ -62,11 +62,14 @@ internal static class CasesCommand
     /// <summary>One implementation on one case.</summary>
     private sealed record Cell(CaseFile Case, CheckResult Result);
 
-    private static int Run(CliContext context, string[] paths, string? jsonPath, bool emitGradients, IReadOnlyList<IBatchNormBackward> impls)
+    private static int Run(CliContext context, string[] paths, string? jsonPath, bool emitGradients, Registry registry, string[]? ids, ExternalPrograms external)
     {
         // 1. Every input first: the output path, then every case file. Any problem is exit 2 before any work or output.
+        _ = CliOptions.Selected(registry, ids); // an unknown id is bad input before anything is read
         string? jsonTarget = jsonPath is null ? null : CheckOutputPath(jsonPath);
         var cases = LoadAll(paths);
+        // Without --impl, 2-D cases check the rows × channels implementations and spatial cases check every one (CliOptions.Selected).
+        var impls = external.With(registry, ids, spatial: cases.Any(c => c.Problem.IsSpatial));
 
         // 2. The checks, through the one pipeline: the given cases only, every result kept for the table and the file.
         var output = context.Output;
@@ -95,10 +98,10 @@ internal static class CasesCommand
         output.Line($"cases: {cases.Count} case(s) from {string.Join(", ", paths)}; {impls.Count} implementation(s)");
         ExternalPrograms.Describe(output, impls);
         output.Table(
-            [new("case"), new("N x D", Align.Right), new("oracle"), .. impls.Select(i => new Column(i.Info.Id))],
+            [new("case"), new(cases.Any(c => c.Problem.IsSpatial) ? "shape" : "N x D", Align.Right), new("oracle"), .. impls.Select(i => new Column(i.Info.Id))],
             Enumerable.Range(0, cases.Count).Select(c => (IReadOnlyList<string>)
             [
-                cases[c].Name, $"{cases[c].Problem.N}x{cases[c].Problem.D}", cases[c].Expected is null ? "numerical" : "stored",
+                cases[c].Name, cases[c].Problem.ShapeText, cases[c].Expected is null ? "numerical" : "stored",
                 .. Enumerable.Range(0, impls.Count).Select(i => cells[i, c].Result.Pass ? "pass" : "FAIL"),
             ]));
         output.Line();
@@ -261,6 +264,14 @@ internal static class CasesCommand
                 w.WriteString("name", c.Name);
                 w.WriteNumber("n", c.Problem.N);
                 w.WriteNumber("d", c.Problem.D);
+                if (c.Problem.IsSpatial)
+                {
+                    // n and d stay the canonical view's rows (N·H·W) and columns (C); the spatial shape beside them.
+                    w.WriteString("layout", Layouts.Name(c.Problem.Layout));
+                    w.WriteStartArray("shape");
+                    foreach (int extent in new[] { c.Problem.Shape.N, c.Problem.Shape.C, c.Problem.Shape.H, c.Problem.Shape.W }) w.WriteNumberValue(extent);
+                    w.WriteEndArray();
+                }
                 w.WriteNumber("eps", c.Problem.Eps);
                 w.WriteString("source", c.Source);
                 w.WriteEndObject();
@@ -293,14 +304,8 @@ internal static class CasesCommand
                     if (emitGradients)
                     {
                         w.WriteStartObject("gradients");
-                        w.WriteStartArray("dx");
-                        for (int row = 0; row < r.Actual.N; row++)
-                        {
-                            w.WriteStartArray();
-                            foreach (double v in r.Actual.Dx.AsSpan(row * r.Actual.D, r.Actual.D)) Number(w, v);
-                            w.WriteEndArray();
-                        }
-                        w.WriteEndArray();
+                        w.WritePropertyName("dx");
+                        Batch(w, cases[c].Problem, r.Actual.Dx);
                         w.WriteStartArray("dgamma");
                         foreach (double v in r.Actual.Dgamma) Number(w, v);
                         w.WriteEndArray();
@@ -319,6 +324,38 @@ internal static class CasesCommand
         }
         stream.WriteByte((byte)'\n');
         return stream.ToArray();
+    }
+
+    /// <summary>A batch-shaped gradient (canonical values) as the case holds its batches: N×D rows, or 4-D lists in the case's layout.</summary>
+    private static void Batch(Utf8JsonWriter w, BatchNormProblem p, double[] canonical)
+    {
+        if (!p.IsSpatial)
+        {
+            w.WriteStartArray();
+            for (int row = 0; row < p.N; row++)
+            {
+                w.WriteStartArray();
+                foreach (double v in canonical.AsSpan(row * p.D, p.D)) Number(w, v);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            return;
+        }
+        var s = p.Shape;
+        var values = Layouts.FromCanonical<double>(canonical, s, p.Layout);
+        int[] dims = p.Layout == Layout.NCHW ? [s.N, s.C, s.H, s.W] : [s.N, s.H, s.W, s.C];
+        int k = 0;
+        void Level(int level)
+        {
+            w.WriteStartArray();
+            for (int i = 0; i < dims[level]; i++)
+            {
+                if (level == dims.Length - 1) Number(w, values[k++]);
+                else Level(level + 1);
+            }
+            w.WriteEndArray();
+        }
+        Level(0);
     }
 
     private static void Number(Utf8JsonWriter w, double v)

@@ -25,23 +25,38 @@ internal static class CheckCommand
             HelpName = "S",
         };
         seed.Validators.Add(result => CliOptions.RequireRange(result, "--seed", 0, int.MaxValue));
-        var maxN = CliOptions.IntInRange("--max-n", "Largest N (rows) of a random problem", 64, 1, 4096);
-        var maxD = CliOptions.IntInRange("--max-d", "Largest D (columns) of a random problem", 16, 1, 1024);
+        var maxN = CliOptions.IntInRange("--max-n", "Largest N of a random problem: rows, or images with --layout nchw|nhwc (default there 6)", 64, 1, 4096);
+        var maxD = CliOptions.IntInRange("--max-d", "Largest D of a random problem: columns, or channels C with --layout nchw|nhwc (default there 6)", 16, 1, 1024);
+        var layout = new Option<string>("--layout")
+        {
+            Description = "Layout of the random problems: nd (N×D, the default) or a spatial N×C×H×W batch presented as nchw or nhwc; " +
+                          "every implementation runs each in its own memory order. Without --impl, nd checks the rows × channels implementations and a spatial layout checks all",
+            HelpName = "nd|nchw|nhwc",
+            DefaultValueFactory = _ => "nd",
+        };
+        layout.AcceptOnlyFromAmong("nd", "nchw", "nhwc");
+        var maxHw = CliOptions.IntInRange("--max-hw", "Largest H and W of a spatial problem (--layout nchw|nhwc)", 7, 1, 64);
 
         var command = new Command("check", "Check implementations against the numerical oracles (finite differences, directional derivatives) on random problems")
         {
-            impl, assembly, exec, execTimeout, cases, seed, maxN, maxD,
+            impl, assembly, exec, execTimeout, cases, seed, maxN, maxD, layout, maxHw,
         };
         command.SetAction(parseResult =>
         {
+            Layouts.TryParse(parseResult.GetValue(layout), out var chosen);
+            bool spatial = chosen != Layout.ND;
+            // The spatial defaults keep N·H·W ≤ 294 values per channel, where finite differences are affordable.
+            int Max(Option<int> option, int spatialDefault) =>
+                spatial && parseResult.GetResult(option) is null or { Implicit: true } ? spatialDefault : parseResult.GetValue(option);
+            int hw = parseResult.GetValue(maxHw);
             var registry = UserAssemblies.Registry(parseResult.GetValue(assembly));
             // --exec: external programs join the list of implementations; they end when the command does.
             using var external = ExternalPrograms.Start(parseResult.GetValue(exec), parseResult.GetValue(execTimeout), registry);
             return Run(context,
-                external.With(registry, parseResult.GetValue(impl)),
+                external.With(registry, parseResult.GetValue(impl), spatial),
                 parseResult.GetValue(cases),
                 parseResult.GetValue(seed) ?? Random.Shared.Next(),
-                new GeneratorRange(MaxN: parseResult.GetValue(maxN), MaxD: parseResult.GetValue(maxD)));
+                new GeneratorRange(MaxN: Max(maxN, 6), MaxD: Max(maxD, 6), Layout: chosen, MaxH: hw, MaxW: hw));
         });
         return command;
     }
@@ -50,7 +65,9 @@ internal static class CheckCommand
     {
         var output = context.Output;
         output.Line($"seed: {seed}");
-        output.Line($"check: {impls.Count} implementation(s) x {cases} random case(s), N <= {range.MaxN}, D <= {range.MaxD}");
+        output.Line(range.Layout == Layout.ND
+            ? $"check: {impls.Count} implementation(s) x {cases} random case(s), N <= {range.MaxN}, D <= {range.MaxD}"
+            : $"check: {impls.Count} implementation(s) x {cases} random case(s), {Layouts.Name(range.Layout)} N <= {range.MaxN}, C <= {range.MaxD}, H, W <= {range.MaxH}");
         ExternalPrograms.Describe(output, impls);
 
         // Random cases only (golden files are `cases`' job); the first failure of each flawed implementation shrunk and diagnosed.
@@ -84,15 +101,16 @@ internal static class CheckCommand
             if (first.Result?.Error is { } error)
             {
                 // It did not answer (threw, hung, wrong shape): there are no gradients to show, only what happened.
-                output.Line($"{r.Id}: fails on case {first.Case.Index} of seed {seed} ({first.Case.Problem.N}x{first.Case.Problem.D}): {error}");
+                output.Line($"{r.Id}: fails on case {first.Case.Index} of seed {seed} ({first.Case.Problem.ShapeText}): {error}");
                 continue;
             }
             var shown = r.Shrunk ?? first.Result!;
             var p = shown.Problem;
-            output.Line($"{r.Id}: smallest failing case (case {first.Case.Index} of seed {seed}, {first.Case.Problem.N}x{first.Case.Problem.D}, shrunk to {p.N}x{p.D}):");
+            output.Line($"{r.Id}: smallest failing case (case {first.Case.Index} of seed {seed}, {first.Case.Problem.ShapeText}, shrunk to {p.ShapeText}):");
             foreach (var failure in shown.Summary().Split("; ")) output.Line($"  {failure}");
             string name = $"{r.Id}-seed{seed}-case{first.Case.Index}-shrunk";
-            string source = $"bnverify check --seed {seed} --max-n {range.MaxN} --max-d {range.MaxD}: case {first.Case.Index}, shrunk";
+            string layoutOptions = range.Layout == Layout.ND ? "" : $" --layout {Layouts.Name(range.Layout).ToLowerInvariant()} --max-hw {range.MaxH}";
+            string source = $"bnverify check --seed {seed} --max-n {range.MaxN} --max-d {range.MaxD}{layoutOptions}: case {first.Case.Index}, shrunk";
             foreach (var line in CaseWriter.ToJson(name, source, p).TrimEnd('\n').Split('\n')) output.Line(line);
         }
 

@@ -142,7 +142,7 @@ internal static class CliOptions
             result.AddError($"{name}: {value} is out of range; must be {min}..{max}");
     }
 
-    /// <summary><c>--impl ID</c>, repeatable (or comma-separated); the ids are resolved by <see cref="Selected"/>, once <c>--assembly</c> is known.</summary>
+    /// <summary><c>--impl ID</c>, repeatable (or comma-separated); the ids are resolved by <see cref="Selected(Registry, string[], bool)"/>, once <c>--assembly</c> is known.</summary>
     public static Option<string[]> Impl(string description) => new("--impl")
     {
         Description = description,
@@ -155,13 +155,22 @@ internal static class CliOptions
     /// The implementations named by <c>--impl</c> (in registry order), or all of <paramref name="registry"/> when none is
     /// named; an unknown id is bad input that lists the known ones.
     /// </summary>
-    public static IReadOnlyList<IBatchNormBackward> Selected(Registry registry, string[]? ids)
+    public static IReadOnlyList<IBatchNormBackward> Selected(Registry registry, string[]? ids) => Selected(registry, ids, spatial: true);
+
+    /// <summary>
+    /// As <see cref="Selected(Registry, string[])"/>, but when no id is named and the problems are 2-D only
+    /// (<paramref name="spatial"/> false), only the implementations that compute on rows × channels: a 2-D problem runs an
+    /// NCHW implementation with H = W = 1, where NCHW is the same memory, so it cannot show how that implementation handles
+    /// its layout (a spatial flaw would be reported as a mismatch). Named ids always run.
+    /// </summary>
+    public static IReadOnlyList<IBatchNormBackward> Selected(Registry registry, string[]? ids, bool spatial)
     {
         var wanted = SplitIds(ids ?? []).ToHashSet(StringComparer.Ordinal);
         foreach (var id in wanted)
             if (!registry.Exists(id))
                 throw new BadInputException($"--impl: unknown implementation id '{id}'; known ids: {string.Join(", ", registry.All.Select(i => i.Info.Id))}");
-        return wanted.Count == 0 ? registry.All : registry.All.Where(i => wanted.Contains(i.Info.Id)).ToList();
+        if (wanted.Count > 0) return registry.All.Where(i => wanted.Contains(i.Info.Id)).ToList();
+        return spatial ? registry.All : registry.All.Where(i => i.Layout != Layout.NCHW).ToList();
     }
 
     internal static IEnumerable<string> SplitIds(IEnumerable<string> values) =>

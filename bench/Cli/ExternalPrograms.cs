@@ -102,10 +102,10 @@ internal sealed class ExternalPrograms : IDisposable
     }
 
     /// <summary>The implementations to check: with external programs and no <c>--impl</c>, only the programs; otherwise the selected built-ins then the programs.</summary>
-    public IReadOnlyList<IBatchNormBackward> With(Registry registry, string[]? implIds) =>
+    public IReadOnlyList<IBatchNormBackward> With(Registry registry, string[]? implIds, bool spatial = true) =>
         _programs.Count > 0 && !CliOptions.SplitIds(implIds ?? []).Any()
             ? [.. _programs]
-            : [.. CliOptions.Selected(registry, implIds), .. _programs];
+            : [.. CliOptions.Selected(registry, implIds, spatial), .. _programs];
 
     /// <summary>One line per external program among <paramref name="impls"/>: its name, element type and what it is.</summary>
     public static void Describe(ConsoleOutput output, IEnumerable<IBatchNormBackward> impls)

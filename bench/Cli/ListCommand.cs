@@ -8,7 +8,7 @@ internal static class ListCommand
     public static Command Create(CliContext context)
     {
         var assembly = UserAssemblies.Option();
-        var command = new Command("list", "List every discovered implementation: id, declared verdict, element type, family, source") { assembly };
+        var command = new Command("list", "List every discovered implementation: id, declared verdict, element type, memory layout, family, source") { assembly };
         command.SetAction(parseResult => Run(context, UserAssemblies.Registry(parseResult.GetValue(assembly))));
         return command;
     }
@@ -16,10 +16,10 @@ internal static class ListCommand
     private static int Run(CliContext context, Registry registry)
     {
         context.Output.Table(
-            [new("id"), new("declared"), new("type"), new("family"), new("source")],
+            [new("id"), new("declared"), new("type"), new("layout"), new("family"), new("source")],
             registry.All.Select(i => (IReadOnlyList<string>)
             [
-                i.Info.Id, i.Info.DeclaredText, i.ElementType == typeof(float) ? "f32" : "f64",
+                i.Info.Id, i.Info.DeclaredText, i.ElementType == typeof(float) ? "f32" : "f64", LayoutText(i.Layout),
                 i.Info.Family.ToString().ToLowerInvariant(), i.Info.Source,
             ]));
         var flawed = registry.All.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
@@ -31,4 +31,7 @@ internal static class ListCommand
         }
         return Cli.ExitOk;
     }
+
+    /// <summary>"nd" (rows × channels: N×D, and NHWC memory for a spatial batch), "nchw" or "nhwc".</summary>
+    internal static string LayoutText(Layout layout) => Layouts.Name(layout).ToLowerInvariant();
 }

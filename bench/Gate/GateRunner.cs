@@ -53,11 +53,13 @@ public static class GateRunner
                 return 2;
             }
         }
-        string golden = options.GoldenFolder ?? Path.Combine(AppContext.BaseDirectory, "golden", "torch");
+        // The shipped golden cases: N×D (torch/) and N×C×H×W (torch-nchw/, without which a spatial flaw would pass the gate).
+        string[] golden = options.GoldenFolder is { } folder ? [folder]
+            : [Path.Combine(AppContext.BaseDirectory, "golden", "torch"), Path.Combine(AppContext.BaseDirectory, "golden", "torch-nchw")];
         IReadOnlyList<CaseFile> goldenCases;
         try
         {
-            goldenCases = CaseFile.Expand(golden).Select(CaseFile.Load).ToList();
+            goldenCases = golden.SelectMany(CaseFile.Expand).Select(CaseFile.Load).ToList();
         }
         catch (CaseFormatException e)
         {

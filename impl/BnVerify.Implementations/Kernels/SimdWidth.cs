@@ -22,6 +22,9 @@ public interface ISimdWidth<T, TVec>
     /// <summary>The zero vector.</summary>
     static abstract TVec Zero { get; }
 
+    /// <summary>Every element <paramref name="value"/> (a per-channel constant of the NCHW kernels).</summary>
+    static abstract TVec Broadcast(T value);
+
     /// <summary>Loads a vector from <paramref name="source"/> + <paramref name="index"/> elements (no alignment needed).</summary>
     static abstract TVec Load(ref T source, nuint index);
 
@@ -63,6 +66,10 @@ public readonly struct Width512<T> : ISimdWidth<T, Vector512<T>> where T : unman
 
     /// <inheritdoc/>
     public static Vector512<T> Zero => Vector512<T>.Zero;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -114,6 +121,10 @@ public readonly struct Width256<T> : ISimdWidth<T, Vector256<T>> where T : unman
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Load(ref T source, nuint index) => Vector256.LoadUnsafe(ref source, index);
 
     /// <inheritdoc/>
@@ -158,6 +169,10 @@ public readonly struct Width128<T> : ISimdWidth<T, Vector128<T>> where T : unman
 
     /// <inheritdoc/>
     public static Vector128<T> Zero => Vector128<T>.Zero;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Broadcast(T value) => Vector128.Create(value);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

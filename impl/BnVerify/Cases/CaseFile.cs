@@ -19,6 +19,10 @@ public sealed class CaseFormatException(string file, string? element, string pro
 /// <summary>
 /// One <c>bnverify-case/1</c> file (format in <c>golden/FORMAT.md</c>): a named problem and, optionally, the expected
 /// gradients and output. <see cref="Load"/> refuses anything malformed with a <see cref="CaseFormatException"/>.
+/// A file with <c>"layout": "NCHW"</c> (or <c>"NHWC"</c>) holds a spatial problem: x, dout, expected.dx and expected.out
+/// are N×C×H×W (or N×H×W×C) nested lists, gamma and beta length C; they are read into the canonical view
+/// (<see cref="BatchNormProblem"/>), so <see cref="Expected"/> and <see cref="ExpectedOut"/> are canonical too.
+/// A file without <c>layout</c> is 2-D; any other layout is refused.
 /// </summary>
 public sealed record CaseFile(string Path, string Name, string Source, BatchNormProblem Problem, Gradients? Expected, double[]? ExpectedOut)
 {
@@ -84,6 +88,14 @@ public sealed record CaseFile(string Path, string Name, string Source, BatchNorm
         string source = root.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "";
         double eps = Number(path, Required(path, root, "eps"), "eps");
         if (!(eps > 0)) throw new CaseFormatException(path, "eps", $"is {eps}; must be > 0");
+        if (root.TryGetProperty("layout", out var l))
+        {
+            if (l.ValueKind != JsonValueKind.String) throw new CaseFormatException(path, "layout", "must be a string");
+            string text = l.GetString()!;
+            if (text is not ("NCHW" or "NHWC"))
+                throw new CaseFormatException(path, "layout", $"is '{text}'; known layouts are \"NCHW\" and \"NHWC\" (no layout: the 2-D N×D layout)");
+            return ParseSpatial(path, root, name, source, eps, text == "NCHW" ? Layout.NCHW : Layout.NHWC);
+        }
         var x = Matrix(path, Required(path, root, "x"), "x");
         int n = x.Length, d = x[0].Length;
         var gamma = Vector(path, Required(path, root, "gamma"), "gamma", d);
@@ -104,6 +116,78 @@ public sealed record CaseFile(string Path, string Name, string Source, BatchNorm
                 expectedOut = Matrix(path, o, "expected.out", n, d).SelectMany(r => r).ToArray();
         }
         return new CaseFile(path, name, source, problem, expected, expectedOut);
+    }
+
+    /// <summary>A spatial case: 4-D nested x, dout (and expected dx, out) in <paramref name="layout"/>'s order, gamma and beta of length C.</summary>
+    private static CaseFile ParseSpatial(string path, JsonElement root, string name, string source, double eps, Layout layout)
+    {
+        var (x, dims) = Tensor(path, Required(path, root, "x"), "x", null);
+        var shape = layout == Layout.NCHW ? new SpatialShape(dims[0], dims[1], dims[2], dims[3]) : new SpatialShape(dims[0], dims[3], dims[1], dims[2]);
+        if (shape.Count > Array.MaxLength) throw new CaseFormatException(path, "x", $"holds {shape.Count} values, too many");
+        var gamma = Vector(path, Required(path, root, "gamma"), "gamma", shape.C);
+        var beta = Vector(path, Required(path, root, "beta"), "beta", shape.C);
+        var (dout, _) = Tensor(path, Required(path, root, "dout"), "dout", dims);
+        var problem = BatchNormProblem.Spatial(shape, layout, x, gamma, beta, eps, dout);
+
+        Gradients? expected = null;
+        double[]? expectedOut = null;
+        if (root.TryGetProperty("expected", out var e) && e.ValueKind != JsonValueKind.Null)
+        {
+            if (e.ValueKind != JsonValueKind.Object) throw new CaseFormatException(path, "expected", "must be an object");
+            var (dx, _) = Tensor(path, Required(path, e, "dx", "expected."), "expected.dx", dims);
+            var dgamma = Vector(path, Required(path, e, "dgamma", "expected."), "expected.dgamma", shape.C);
+            var dbeta = Vector(path, Required(path, e, "dbeta", "expected."), "expected.dbeta", shape.C);
+            expected = new Gradients(problem.N, problem.D, Layouts.ToCanonical<double>(dx, shape, layout), dgamma, dbeta);
+            if (e.TryGetProperty("out", out var o))
+                expectedOut = Layouts.ToCanonical<double>(Tensor(path, o, "expected.out", dims).Values, shape, layout);
+        }
+        return new CaseFile(path, name, source, problem, expected, expectedOut);
+    }
+
+    /// <summary>
+    /// A 4-D nested list of numbers, flattened in its nesting order (last index fastest), with its four extents. With
+    /// <paramref name="dims"/> the extents must be those (x's, for dout and the expected values); without, they are x's own
+    /// and every list must match the first of its level (no ragged lists).
+    /// </summary>
+    private static (double[] Values, int[] Dims) Tensor(string path, JsonElement value, string where, int[]? dims)
+    {
+        const int Rank = 4;
+        var extents = dims is null ? new int[Rank] : (int[])dims.Clone();
+        var known = new bool[Rank];
+        if (dims is not null) Array.Fill(known, true);
+        string[] axes = ["N", "C or H", "H or W", "W or C"];
+        var values = new List<double>();
+        void Walk(JsonElement element, int level, string at)
+        {
+            if (level == Rank)
+            {
+                values.Add(Number(path, element, at));
+                return;
+            }
+            if (element.ValueKind != JsonValueKind.Array)
+                throw new CaseFormatException(path, at, $"must be an array (a \"layout\" case nests {Rank} levels of lists)");
+            int length = element.GetArrayLength();
+            if (length == 0) throw new CaseFormatException(path, at, $"is empty ({axes[level]} = 0)");
+            if (!known[level])
+            {
+                extents[level] = length;
+                known[level] = true;
+            }
+            else if (length != extents[level])
+            {
+                throw new CaseFormatException(path, at, dims is null
+                    ? $"is ragged: {length} values where the first list of this level has {extents[level]}"
+                    : $"has {length} values but x has {extents[level]} at this level");
+            }
+            int k = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                Walk(item, level + 1, $"{at}[{k}]");
+                k++;
+            }
+        }
+        Walk(value, 0, where);
+        return (values.ToArray(), extents);
     }
 
     private static JsonElement Required(string path, JsonElement obj, string key, string prefix = "")

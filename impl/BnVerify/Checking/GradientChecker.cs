@@ -33,10 +33,18 @@ public sealed record CheckOptions(bool? FiniteDifferences = null, int ProbesPerG
 }
 
 /// <summary>One element of a gradient as compared: where it is, expected and actual values, error and bound in natural units.</summary>
-public sealed record ElementReport(GradientName Gradient, int Row, int Col, double Expected, double Actual, double Error, double Bound)
+/// <param name="Gradient">dx, dgamma or dbeta.</param>
+/// <param name="Row">Row of the canonical view (dx only).</param>
+/// <param name="Col">Column (channel).</param>
+/// <param name="Expected">The reference value.</param>
+/// <param name="Actual">The implementation's value.</param>
+/// <param name="Error">|actual − expected| in the natural unit.</param>
+/// <param name="Bound">The bound it is held to, in the natural unit.</param>
+/// <param name="Index">For dx of a spatial problem, the element's index in the problem's own layout ("[n][c][h][w]" for NCHW); null for 2-D.</param>
+public sealed record ElementReport(GradientName Gradient, int Row, int Col, double Expected, double Actual, double Error, double Bound, string? Index = null)
 {
-    /// <summary>"dx[2][0]" or "dgamma[1]".</summary>
-    public string Where => Gradient == GradientName.Dx ? $"dx[{Row}][{Col}]" : $"{Gradients.NameOf(Gradient)}[{Col}]";
+    /// <summary>"dx[2][0]", "dx[1][0][2][3]" (a spatial NCHW problem) or "dgamma[1]".</summary>
+    public string Where => Gradient == GradientName.Dx ? $"dx{Index ?? $"[{Row}][{Col}]"}" : $"{Gradients.NameOf(Gradient)}[{Col}]";
 }
 
 /// <summary>The verdict on one gradient: pass or fail, the largest error in natural units, and the worst element (largest error relative to its bound).</summary>
@@ -201,12 +209,12 @@ public static class GradientChecker
         string? error;
         bool hung = call.Hung;
         if (hung)
-            error = $"{impl.Info.Id} did not return within {timeout.TotalSeconds:G4} s on a {problem.N}x{problem.D} problem (hung, or far too slow)";
+            error = $"{impl.Info.Id} did not return within {timeout.TotalSeconds:G4} s on a {problem.ShapeText} problem (hung, or far too slow)";
         else if (thrown is not null)
             error = $"{impl.Info.Id} threw {thrown.GetType().Name}: {OneLine(thrown.Message)}";
         else if (result is not { } g || g.N != problem.N || g.D != problem.D || g.Dx?.Length != problem.N * problem.D
                  || g.Dgamma?.Length != problem.D || g.Dbeta?.Length != problem.D)
-            error = $"{impl.Info.Id} returned gradients of the wrong shape for a {problem.N}x{problem.D} problem";
+            error = $"{impl.Info.Id} returned gradients of the wrong shape for a {problem.ShapeText} problem";
         else
             return (g, null, false);
         return (NotANumber(problem.N, problem.D), error, hung);
@@ -261,9 +269,11 @@ public static class GradientChecker
                 }
             }
             int d = actual.D;
+            var problem = model.Problem;
             var report = new ElementReport(g, g == GradientName.Dx ? worst / d : 0, g == GradientName.Dx ? worst % d : worst,
                 e[worst], a[worst], model.InUnits(g, worst, Math.Abs(a[worst] - e[worst])),
-                model.InUnits(g, worst, refBound[worst] + model.Allowance(g, worst, u)));
+                model.InUnits(g, worst, refBound[worst] + model.Allowance(g, worst, u)),
+                g == GradientName.Dx && problem.IsSpatial ? Layouts.Where(worst, problem.Shape, problem.Layout) : null);
             result.Add(new GradientVerdict(g, pass, maxError, report));
         }
         return result;

@@ -14,12 +14,26 @@ namespace BnVerify.Checking;
 /// <param name="MaxEps">Largest eps.</param>
 /// <param name="ZeroVarianceChance">Chance that a column is constant (var = 0).</param>
 /// <param name="ConstantDoutChance">Chance that a dout column is constant (then the exact dx is 0 there); off by default.</param>
+/// <param name="Layout">
+/// ND (default): 2-D N×D problems. NCHW or NHWC: spatial N×C×H×W problems presented in that layout, with N ≤
+/// <paramref name="MaxN"/> images, C ≤ <paramref name="MaxD"/> channels, H ≤ <paramref name="MaxH"/>, W ≤ <paramref name="MaxW"/>
+/// (see <see cref="ProblemGenerator"/> for the shapes it favours).
+/// </param>
+/// <param name="MaxH">Largest H of a spatial problem.</param>
+/// <param name="MaxW">Largest W of a spatial problem.</param>
 public sealed record GeneratorRange(
     int MaxN = 64, int MaxD = 16, double MinScale = 1e-3, double MaxScale = 1e3, double MaxOffset = 1e4,
-    double MinEps = 1e-8, double MaxEps = 1e-1, double ZeroVarianceChance = 0.08, double ConstantDoutChance = 0)
+    double MinEps = 1e-8, double MaxEps = 1e-1, double ZeroVarianceChance = 0.08, double ConstantDoutChance = 0,
+    Layout Layout = Layout.ND, int MaxH = 7, int MaxW = 7)
 {
     /// <summary>The property tests' range.</summary>
     public static GeneratorRange Default { get; } = new();
+
+    /// <summary>
+    /// The spatial property tests' range: NCHW problems of N ≤ 6 images, C ≤ 6 channels, H, W ≤ 7 (at most 294 values per
+    /// channel, so the finite-difference oracle stays affordable), the 2-D range's values.
+    /// </summary>
+    public static GeneratorRange Spatial { get; } = new(MaxN: 6, MaxD: 6, Layout: Layout.NCHW);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option out of range.</summary>
     public void Validate()
@@ -33,6 +47,9 @@ public sealed record GeneratorRange(
             throw new ArgumentOutOfRangeException(nameof(MinEps), MinEps, "eps range must satisfy 0 < min ≤ max < ∞");
         if (!(ZeroVarianceChance is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(ZeroVarianceChance), ZeroVarianceChance, "must be in [0, 1]");
         if (!(ConstantDoutChance is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(ConstantDoutChance), ConstantDoutChance, "must be in [0, 1]");
+        if (!Enum.IsDefined(Layout)) throw new ArgumentOutOfRangeException(nameof(Layout), Layout, "not a layout");
+        if (MaxH < 1) throw new ArgumentOutOfRangeException(nameof(MaxH), MaxH, "must be at least 1");
+        if (MaxW < 1) throw new ArgumentOutOfRangeException(nameof(MaxW), MaxW, "must be at least 1");
     }
 }
 
@@ -40,14 +57,15 @@ public sealed record GeneratorRange(
 /// Draws random batch-norm problems from a <see cref="GeneratorRange"/>, deterministically from a seed.
 /// Values are log-uniform in scale so every decade of the range is hit; probe directions and dout are signed.
 /// </summary>
-public static class ProblemGenerator
+public static partial class ProblemGenerator
 {
-    /// <summary>One problem drawn with <paramref name="random"/>.</summary>
+    /// <summary>One problem drawn with <paramref name="random"/> (spatial when the range's layout is).</summary>
     public static BatchNormProblem Generate(Random random, GeneratorRange? range = null)
     {
         ArgumentNullException.ThrowIfNull(random);
         range ??= GeneratorRange.Default;
         range.Validate();
+        if (range.Layout != Layout.ND) return GenerateSpatial(random, range);
         int n = random.Next(1, range.MaxN + 1);
         int d = random.Next(1, range.MaxD + 1);
         return Generate(random, n, d, range);

@@ -5,7 +5,7 @@ namespace BnVerify.Checking;
 /// (small integers, gamma 1 or 2, beta 0, a round eps). Used by the FsCheck arbitraries in the tests and by the
 /// command line's <c>check</c>, so both report the same kind of counterexample.
 /// </summary>
-public static class ProblemShrinker
+public static partial class ProblemShrinker
 {
     /// <summary>Simpler problems than <paramref name="p"/>, simplest first. Every candidate is a valid problem.</summary>
     public static IEnumerable<BatchNormProblem> Shrink(BatchNormProblem p)
@@ -13,8 +13,12 @@ public static class ProblemShrinker
         ArgumentNullException.ThrowIfNull(p);
         int n = p.N, d = p.D;
 
+        // A spatial problem loses whole images, planes' rows and columns, and channels (ShrinkSpatial), never single
+        // rows of its canonical view, which would break its N×H×W structure.
+        if (p.IsSpatial)
+            foreach (var candidate in ShrinkSpatial(p)) yield return candidate;
         // Fewer rows: halves first, then one row at a time.
-        if (n > 1)
+        else if (n > 1)
         {
             if (n > 3)
             {
@@ -25,7 +29,7 @@ public static class ProblemShrinker
         }
 
         // Fewer columns.
-        if (d > 1)
+        if (d > 1 && !p.IsSpatial)
             for (int j = 0; j < d; j++) yield return KeepColumns(p, Enumerable.Range(0, d).Where(c => c != j).ToArray());
 
         // Simpler values, one array at a time, so the shrink keeps whatever the failure needs.
@@ -127,7 +131,7 @@ public static class ProblemShrinker
     private static bool Same(double[] a, double[] b) => a.AsSpan().SequenceEqual(b);
 
     private static BatchNormProblem With(BatchNormProblem p, double[]? x = null, double[]? gamma = null, double[]? beta = null, double? eps = null, double[]? dout = null) =>
-        new(p.N, p.D, x ?? p.X, gamma ?? p.Gamma, beta ?? p.Beta, eps ?? p.Eps, dout ?? p.Dout);
+        p.With(x, gamma, beta, eps, dout);
 
     private static BatchNormProblem KeepRows(BatchNormProblem p, int[] rows)
     {

@@ -9,11 +9,34 @@ namespace BnVerify;
 /// </summary>
 public static class BatchNorm
 {
-    /// <summary>Runs the forward pass on <paramref name="p"/>; returns the output (N×D) and the cache for a backward in <typeparamref name="T"/>.</summary>
+    /// <summary>
+    /// Runs the forward pass on <paramref name="p"/>; returns the output (N×D) and the cache for a backward in <typeparamref name="T"/>,
+    /// both in the canonical rows × channels order (a spatial problem's cache says NHWC).
+    /// </summary>
     public static (T[] Out, BatchNormCache<T> Cache) Forward<T>(BatchNormProblem p) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(p);
-        return Forward<T>(p.N, p.D, p.X, p.Gamma, p.Beta, p.Eps);
+        return Forward<T>(p, p.IsSpatial ? Layout.NHWC : Layout.ND);
+    }
+
+    /// <summary>
+    /// Runs the forward pass on <paramref name="p"/> for a backward that computes in <paramref name="layout"/>: the statistics
+    /// per channel over N·H·W values (the canonical view's columns), then the output, x and xhat moved to that memory order
+    /// (<see cref="Layouts"/>; no move for ND and NHWC).
+    /// </summary>
+    public static (T[] Out, BatchNormCache<T> Cache) Forward<T>(BatchNormProblem p, Layout layout) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        if (!Enum.IsDefined(layout)) throw new ArgumentOutOfRangeException(nameof(layout), layout, "not a layout.");
+        var (output, c) = Forward<T>(p.N, p.D, p.X, p.Gamma, p.Beta, p.Eps);
+        var shape = p.Shape;
+        // What the cache says about its memory: ND for a 2-D problem seen as ND or NHWC, NHWC for a spatial problem seen as ND.
+        var order = layout == Layout.NCHW ? Layout.NCHW : p.IsSpatial || layout == Layout.NHWC ? Layout.NHWC : Layout.ND;
+        if (order != Layout.NCHW)
+            return (output, new BatchNormCache<T>(c.N, c.D, c.XArray, c.XhatArray, c.MeanArray, c.VarArray, c.InvStdArray, c.GammaArray, c.BetaArray, c.Eps, shape, order));
+        return (Layouts.FromCanonical<T>(output, shape, order),
+            new BatchNormCache<T>(c.N, c.D, Layouts.FromCanonical<T>(c.XArray, shape, order), Layouts.FromCanonical<T>(c.XhatArray, shape, order),
+                c.MeanArray, c.VarArray, c.InvStdArray, c.GammaArray, c.BetaArray, c.Eps, shape, order));
     }
 
     /// <summary>

@@ -19,6 +19,14 @@ public interface IBatchNormBackward
     double UnitRoundoff { get; }
 
     /// <summary>
+    /// The memory order the implementation computes in: the cache's x and xhat, dout and dx come to it in this order.
+    /// <see cref="BnVerify.Layout.ND"/> (the default) is rows × channels, which is also NHWC memory, so such an implementation
+    /// runs a spatial problem as its (N·H·W)×C canonical view; an NCHW implementation runs a 2-D problem as N×D×1×1.
+    /// Every implementation can therefore be checked on every problem.
+    /// </summary>
+    Layout Layout => Layout.ND;
+
+    /// <summary>
     /// The problem as this implementation sees it: every value rounded to <see cref="ElementType"/>
     /// (unchanged for double). The oracles are evaluated on this, so a float32 implementation is judged
     /// against the exact gradient at its own float32 inputs.
@@ -36,6 +44,7 @@ public interface IBatchNormBackward
 /// <summary>
 /// The shared backward interface in element type <typeparamref name="T"/>: from the forward's cache and the
 /// upstream gradient <c>dout</c> (N×D), write dx (N×D), dgamma (D) and dbeta (D) into caller-provided spans.
+/// dout and dx are in the cache's memory order (<see cref="BatchNormCache{T}.Layout"/>), which must be the implementation's.
 /// </summary>
 public interface IBatchNormBackward<T> : IBatchNormBackward where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
@@ -49,11 +58,16 @@ public interface IBatchNormBackward<T> : IBatchNormBackward where T : unmanaged,
 /// parameterless constructor; <see cref="Registry"/> discovers it, so the tests, benchmarks and the
 /// command line pick it up with no other edit.
 /// </summary>
-public abstract class BatchNormBackward<T>(BackwardInfo info) : IBatchNormBackward<T>
+/// <param name="info">Id, source and declared verdict.</param>
+/// <param name="layout">The memory order <see cref="Compute"/> receives its data in (default: rows × channels, <see cref="Layout.ND"/>).</param>
+public abstract class BatchNormBackward<T>(BackwardInfo info, Layout layout = Layout.ND) : IBatchNormBackward<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     /// <inheritdoc />
     public BackwardInfo Info { get; } = info;
+
+    /// <inheritdoc />
+    public Layout Layout { get; } = Enum.IsDefined(layout) ? layout : throw new ArgumentOutOfRangeException(nameof(layout), layout, "not a layout");
 
     /// <inheritdoc />
     public Type ElementType => typeof(T);
@@ -70,6 +84,9 @@ public abstract class BatchNormBackward<T>(BackwardInfo info) : IBatchNormBackwa
         if (dx.Length != nd) throw new ArgumentException($"dx has room for {dx.Length} values; the cache is {cache.N}×{cache.D}.", nameof(dx));
         if (dgamma.Length != cache.D) throw new ArgumentException($"dgamma has room for {dgamma.Length} values; D = {cache.D}.", nameof(dgamma));
         if (dbeta.Length != cache.D) throw new ArgumentException($"dbeta has room for {dbeta.Length} values; D = {cache.D}.", nameof(dbeta));
+        if (!Layouts.SameMemory(cache.Layout, Layout, cache.Shape))
+            throw new ArgumentException($"the cache holds a {cache.Shape} batch in {Layouts.Name(cache.Layout)} order; {Info.Id} computes in " +
+                                        $"{Layouts.Name(Layout)}: build the cache with BatchNorm.Forward<T>(problem, implementation.Layout).", nameof(cache));
         Compute(cache, dout, dx, dgamma, dbeta);
     }
 
@@ -84,7 +101,7 @@ public abstract class BatchNormBackward<T>(BackwardInfo info) : IBatchNormBackwa
     {
         ArgumentNullException.ThrowIfNull(problem);
         if (typeof(T) == typeof(double)) return problem;
-        return new BatchNormProblem(problem.N, problem.D,
+        return problem.With(
             BatchNorm.Widen<T>(BatchNorm.Round<T>(problem.X)), BatchNorm.Widen<T>(BatchNorm.Round<T>(problem.Gamma)),
             BatchNorm.Widen<T>(BatchNorm.Round<T>(problem.Beta)), problem.Eps, BatchNorm.Widen<T>(BatchNorm.Round<T>(problem.Dout)));
     }
@@ -93,8 +110,9 @@ public abstract class BatchNormBackward<T>(BackwardInfo info) : IBatchNormBackwa
     public Gradients Run(BatchNormProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        var (_, cache) = BatchNorm.Forward<T>(problem);
-        var dout = BatchNorm.Round<T>(problem.Dout);
+        // The cache, dout and dx in this implementation's memory order; dx comes back to the canonical view.
+        var (_, cache) = BatchNorm.Forward<T>(problem, Layout);
+        var dout = Layouts.FromCanonical<T>(BatchNorm.Round<T>(problem.Dout), problem.Shape, Layout);
         var dx = new T[problem.N * problem.D];
         var dgamma = new T[problem.D];
         var dbeta = new T[problem.D];
@@ -103,7 +121,8 @@ public abstract class BatchNormBackward<T>(BackwardInfo info) : IBatchNormBackwa
         dgamma.AsSpan().Fill(poison);
         dbeta.AsSpan().Fill(poison);
         Backward(cache, dout, dx, dgamma, dbeta);
-        return new Gradients(problem.N, problem.D, BatchNorm.Widen<T>(dx), BatchNorm.Widen<T>(dgamma), BatchNorm.Widen<T>(dbeta));
+        return new Gradients(problem.N, problem.D, BatchNorm.Widen<T>(Layouts.ToCanonical<T>(dx, problem.Shape, Layout)),
+            BatchNorm.Widen<T>(dgamma), BatchNorm.Widen<T>(dbeta));
     }
 
     /// <inheritdoc />

@@ -37,8 +37,9 @@ public sealed class PreparedBackward
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(problem);
-        var (_, cache) = BatchNorm.Forward<T>(problem);
-        var dout = BatchNorm.Round<T>(problem.Dout);
+        // In the implementation's memory order (the transposition is part of the preparation, not of the timed call).
+        var (_, cache) = BatchNorm.Forward<T>(problem, implementation.Layout);
+        var dout = Layouts.FromCanonical<T>(BatchNorm.Round<T>(problem.Dout), problem.Shape, implementation.Layout);
         var dx = new T[problem.N * problem.D];
         var dgamma = new T[problem.D];
         var dbeta = new T[problem.D];

@@ -39,8 +39,11 @@ public sealed record VerifierOptions
     /// <summary>Where random cases come from.</summary>
     public ProblemSource Source { get; init; } = ProblemSource.Default;
 
-    /// <summary>Given cases checked after the random ones (default: the PyTorch golden cases, <see cref="GoldenCases.Torch"/>).</summary>
-    public IReadOnlyList<VerificationCase> Given { get; init; } = GoldenCases.Torch.Select(VerificationCase.From).ToList();
+    /// <summary>
+    /// Given cases checked after the random ones (default: the PyTorch golden cases, N×D and N×C×H×W, <see cref="GoldenCases.All"/>;
+    /// every implementation runs every case, in its own memory order).
+    /// </summary>
+    public IReadOnlyList<VerificationCase> Given { get; init; } = GoldenCases.All.Select(VerificationCase.From).ToList();
 
     /// <summary>How each check is done (oracles, probes, the per-call time limit).</summary>
     public CheckOptions Check { get; init; } = CheckOptions.Default;
@@ -162,10 +165,10 @@ public sealed class VerificationReport
         var lines = new List<string>
         {
             $"{Id}: flawed: {Failed} of {Cases.Count} case(s) fail ({random} random with seed {Seed}, {given} given)",
-            $"first failure, {FirstFailure.Case.Name} ({FirstFailure.Case.Problem.N}x{FirstFailure.Case.Problem.D}): {FirstFailure.Summary}",
+            $"first failure, {FirstFailure.Case.Name} ({FirstFailure.Case.Problem.ShapeText}): {FirstFailure.Summary}",
         };
         if (Shrunk is { } s)
-            lines.Add($"shrunk to {s.Problem.N}x{s.Problem.D}: {s.Summary()}");
+            lines.Add($"shrunk to {s.Problem.ShapeText}: {s.Summary()}");
         if (Diagnosis is { Length: > 0 } d) lines.Add($"diagnosis: {d}");
         lines.Add("counterexample (a bnverify-case/1 file; run it with `bnverify cases FILE`):");
         lines.Add(CounterexampleJson()!.TrimEnd('\n'));
@@ -294,8 +297,10 @@ public static class Verifier
                     var again = GradientChecker.Check(impl, smallest, options.Check);
                     if (!again.Pass) shrunk = again; // a failure only against stored values may not reproduce numerically
                 }
+                // The spatial doctor first: it names a wrong grouping of a spatial batch, and says nothing when the grouping
+                // is right, leaving the per-channel formula to the derivation doctor.
                 if (options.Diagnose && !hang)
-                    diagnosis = firstResult.Error ?? DerivationDoctor.Sentence(impl, shrunk ?? firstResult);
+                    diagnosis = firstResult.Error ?? SpatialDoctor.Sentence(impl, shrunk ?? firstResult) ?? DerivationDoctor.Sentence(impl, shrunk ?? firstResult);
             }
             reports[k] = new VerificationReport(impl, row, options.Seed, options, first, shrunk, diagnosis);
         }
