@@ -52,7 +52,11 @@ public static class Cli
         // bnverify promises one line and exit code 2 instead. Help (-h) still wins over errors, as it does by default.
         if (parsed.Action is ParseErrorAction)
         {
-            Error(stderr, parsed.Errors.Count > 0 ? parsed.Errors[0].Message : "cannot parse the command line");
+            string message = parsed.Errors.Count > 0 ? parsed.Errors[0].Message : "cannot parse the command line";
+            // A first word that is no command and no option is most likely a misspelt command.
+            if (args.Length > 0 && !args[0].StartsWith('-') && root.Subcommands.All(c => c.Name != args[0]))
+                message = $"'{args[0]}' is not a command{CliOptions.DidYouMean(args[0], root.Subcommands.Select(c => c.Name))} (commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}; none runs the benchmarks)";
+            Error(stderr, message);
             return ExitBadInput;
         }
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
@@ -165,12 +169,38 @@ internal static class CliOptions
     /// </summary>
     public static IReadOnlyList<IBatchNormBackward> Selected(Registry registry, string[]? ids, bool spatial)
     {
+        if (ids is { Length: > 0 } && !SplitIds(ids).Any())
+            throw new BadInputException("--impl: no implementation id given (an empty value); name one, or leave --impl out to check all");
         var wanted = SplitIds(ids ?? []).ToHashSet(StringComparer.Ordinal);
         foreach (var id in wanted)
             if (!registry.Exists(id))
-                throw new BadInputException($"--impl: unknown implementation id '{id}'; known ids: {string.Join(", ", registry.All.Select(i => i.Info.Id))}");
+                throw new BadInputException($"--impl: unknown implementation id '{id}'{DidYouMean(id, registry.All.Select(i => i.Info.Id))}; known ids: {string.Join(", ", registry.All.Select(i => i.Info.Id))}");
         if (wanted.Count > 0) return registry.All.Where(i => wanted.Contains(i.Info.Id)).ToList();
         return spatial ? registry.All : registry.All.Where(i => i.Layout != Layout.NCHW).ToList();
+    }
+
+    /// <summary>"; did you mean 'X'?" for the known name nearest to <paramref name="given"/> (edit distance at most a third of its length), else "".</summary>
+    internal static string DidYouMean(string given, IEnumerable<string> known)
+    {
+        var best = known.Select(k => (Name: k, Distance: EditDistance(given, k))).OrderBy(t => t.Distance).ThenBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault();
+        return best.Name is not null && best.Distance <= Math.Max(1, given.Length / 3) ? $"; did you mean '{best.Name}'?" : "";
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.Length];
     }
 
     internal static IEnumerable<string> SplitIds(IEnumerable<string> values) =>
