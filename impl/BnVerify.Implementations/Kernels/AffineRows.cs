@@ -10,10 +10,9 @@ namespace BnVerify.Kernels;
 /// Pass 2 of the fused backward: for every row i and column j of a row-major block,
 /// <c>dx_ij = a_j·dout_ij + (b_j·x_ij + c_j)</c>, two fused multiply-adds per element with per-column constants and no
 /// division. TensorPrimitives style: one vector body, written once over <see cref="ISimdWidth{T, TVec}"/> and run at the
-/// widest accelerated width (512, 256 or 128 bits), and a scalar remainder. Each row is first peeled to a 64-byte boundary of
-/// dx with scalar stores (the same operations as a lane), so no vector access straddles two cache lines when x, dout and dx
-/// are placed alike (a managed float array's data starts 24 bytes past a line here: every 64-byte load would straddle two).
-/// With <c>nonTemporal</c> the vector stores bypass the cache: worth it only when dx is much larger than the last-level cache.
+/// widest accelerated width (512, 256 or 128 bits), and a scalar remainder. With <c>nonTemporal</c> the vector stores
+/// bypass the cache (each row is first peeled to a 64-byte boundary with scalar stores): worth it only when dx is much
+/// larger than the last-level cache.
 /// </summary>
 public static class AffineRows
 {
@@ -87,12 +86,14 @@ public static class AffineRows
             {
                 nuint row = (nuint)i * (nuint)d;
                 nuint j = 0;
-                // Peel to a 64-byte boundary of dx (elements are aligned to their size, so this is a whole number of
-                // elements, and 64 bytes is a multiple of every vector size): needed by the non-temporal stores, and with
-                // either kind of store it keeps the vector stores, and the loads of x and dout when they are placed like
-                // dx, from straddling two cache lines. The peeled columns compute exactly what a vector lane would.
-                for (nuint peel = AlignedScratch.Peel(ref Unsafe.Add(ref yr, row), (nuint)d); j < peel; j++)
-                    Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
+                if (nonTemporal)
+                {
+                    // Peel to a 64-byte boundary of dx (elements are aligned to their size, so this is a whole number of
+                    // elements, and 64 bytes is a multiple of every vector size).
+                    nuint misalign = (nuint)(yp + row) % 64;
+                    nuint peel = misalign == 0 ? 0 : Math.Min((64 - misalign) / (nuint)sizeof(T), (nuint)d);
+                    for (; j < peel; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
+                }
                 for (; j + w <= (nuint)d; j += w)
                 {
                     if (Sse.IsSupported && ((row + j) & lineMask) < w)

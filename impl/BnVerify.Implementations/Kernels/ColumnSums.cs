@@ -17,11 +17,7 @@ namespace BnVerify.Kernels;
 /// row at a time keeps the memory to two read streams; one body for every size was preferred to a size switch. The
 /// accumulators and the mean are touched once per group and vector, so callers should pass them 64-byte aligned
 /// (<see cref="FusedBackward"/> does, through <see cref="AlignedScratch"/>): misaligned, half of those accesses split
-/// across two cache lines. For the same reason each full group first does the leading columns up to x's next 64-byte
-/// boundary one by one (<see cref="AlignedScratch.Peel{T}"/>), and the accumulators and the mean are placed like the data in
-/// their cache lines (<see cref="AlignedScratch.ShiftOf{T}"/>): with a managed float array's data 24 bytes past a line, every
-/// 64-byte load of x and dout straddled two lines. Measured on pass 1 alone at 16384×1024 float32 (AVX-512, paired rounds on a
-/// loaded 2-core VM): 1.10× faster aligned than straddling (median of 250 rounds, IQR of the per-round ratios 0.79–1.26).
+/// across two cache lines.
 /// TensorPrimitives style: one vector body, written once over <see cref="ISimdWidth{T, TVec}"/> and run at the widest
 /// accelerated width (512, 256 or 128 bits), then a scalar remainder for the columns that do not fill a vector. The scalar
 /// remainder repeats a vector lane's operations in the same order, so the sums are bitwise the same at every width: an
@@ -73,8 +69,7 @@ public static class ColumnSums
         Check(x.Length, dout.Length, d, sumDout.Length, sumDoutXmu.Length);
         int rows = x.Length / d;
         int stride = AlignedScratch.Stride<float>(d);
-        // The block sums, placed like the data in their cache lines (see Sums' column peel).
-        var block = AlignedScratch.Get(ref _float32Block, 2 * stride, AlignedScratch.ShiftOf(x));
+        var block = AlignedScratch.Get(ref _float32Block, 2 * stride); // the block sums, 64-byte aligned like every accumulator
         var blockDout = block[..d];
         var blockDoutXmu = block.Slice(stride, d);
         for (int b0 = 0; b0 < rows; b0 += Float32BlockRows)
@@ -137,11 +132,7 @@ public static class ColumnSums
             if (g == RowsPerGroup)
             {
                 // A full group, unrolled: four rows per column vector, added pairwise (shorter dependency chains), then
-                // into the accumulators once. The leading columns up to x's next 64-byte boundary are done one by one first
-                // (the same operations as a vector lane, so the sums do not change), so that the vector loads of x, and of
-                // dout when it is placed alike, never straddle two cache lines.
-                for (nuint peel = AlignedScratch.Peel(ref Unsafe.Add(ref xr, row0), d1); j < peel; j++)
-                    ScalarGroup(ref xr, ref gr, ref mr, ref sr, ref tr, row0, j, d1);
+                // into the accumulators once.
                 for (; j + w <= d1; j += w)
                 {
                     nuint k = row0 + j;
@@ -167,7 +158,16 @@ public static class ColumnSums
                     TW.Store(TW.Add(TW.Load(ref tr, j), TW.Add(t01, t23)), ref tr, j);
                 }
                 // Scalar remainder: the columns that do not fill a vector, with the same operations as a vector lane.
-                for (; j < d1; j++) ScalarGroup(ref xr, ref gr, ref mr, ref sr, ref tr, row0, j, d1);
+                for (; j < d1; j++)
+                {
+                    nuint k = row0 + j;
+                    T m = Unsafe.Add(ref mr, j);
+                    T g0 = Unsafe.Add(ref gr, k), g1 = Unsafe.Add(ref gr, k + d1), g2 = Unsafe.Add(ref gr, k + d2), g3 = Unsafe.Add(ref gr, k + d3);
+                    T t01 = T.FusedMultiplyAdd(Unsafe.Add(ref xr, k) - m, g0, (Unsafe.Add(ref xr, k + d1) - m) * g1);
+                    T t23 = T.FusedMultiplyAdd(Unsafe.Add(ref xr, k + d2) - m, g2, (Unsafe.Add(ref xr, k + d3) - m) * g3);
+                    Unsafe.Add(ref sr, j) += (g0 + g1) + (g2 + g3);
+                    Unsafe.Add(ref tr, j) += t01 + t23;
+                }
             }
             else
             {
@@ -200,20 +200,6 @@ public static class ColumnSums
                 }
             }
         }
-    }
-
-    /// <summary>One column of a full group of four rows, scalar: exactly what a vector lane of <see cref="Sums"/> does.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScalarGroup<T>(ref T xr, ref T gr, ref T mr, ref T sr, ref T tr, nuint row0, nuint j, nuint d1)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        nuint k = row0 + j, d2 = 2 * d1, d3 = 3 * d1;
-        T m = Unsafe.Add(ref mr, j);
-        T g0 = Unsafe.Add(ref gr, k), g1 = Unsafe.Add(ref gr, k + d1), g2 = Unsafe.Add(ref gr, k + d2), g3 = Unsafe.Add(ref gr, k + d3);
-        T t01 = T.FusedMultiplyAdd(Unsafe.Add(ref xr, k) - m, g0, (Unsafe.Add(ref xr, k + d1) - m) * g1);
-        T t23 = T.FusedMultiplyAdd(Unsafe.Add(ref xr, k + d2) - m, g2, (Unsafe.Add(ref xr, k + d3) - m) * g3);
-        Unsafe.Add(ref sr, j) += (g0 + g1) + (g2 + g3);
-        Unsafe.Add(ref tr, j) += t01 + t23;
     }
 
     /// <summary>acc += (double)block, vectorized.</summary>

@@ -69,12 +69,9 @@ public static class FusedBackward
 
         // Scratch, 64-byte aligned (AlignedScratch): per chunk a row of Σdout and a row of Σ(x − mean)·dout, stride sd;
         // then mean (copied here, so its loads are aligned too) and the constants a, b, c, stride st.
-        // Each table row starts as far past a 64-byte boundary as x does (AlignedScratch.ShiftOf), so that once the kernels
-        // peel a row's leading columns to align the data, the mean, the constants and the float64 accumulators line up too.
         int sd = AlignedScratch.Stride<double>(d), st = AlignedScratch.Stride<T>(d);
-        int shift = AlignedScratch.ShiftOf(cache.X);
-        var partials = AlignedScratch.Get(ref Buffers<T>.Partials, chunks * 2 * sd, typeof(T) == typeof(double) ? shift : 0);
-        var table = AlignedScratch.Get(ref Buffers<T>.Constants, 4 * st, shift);
+        var partials = AlignedScratch.Get(ref Buffers<T>.Partials, chunks * 2 * sd);
+        var table = AlignedScratch.Get(ref Buffers<T>.Constants, 4 * st);
         var mean = table.Slice(0, d);
         var a = table.Slice(st, d);
         var b = table.Slice(2 * st, d);
