@@ -1,5 +1,6 @@
 using BnVerify.Bench.Gate;
 
+
 namespace BnVerify.Bench.Benchmarks;
 
 /// <summary>
@@ -13,48 +14,92 @@ namespace BnVerify.Bench.Benchmarks;
 public sealed record PairedPercent(double Median, double Q1, double Q3, int Rounds);
 
 /// <summary>
+/// What a kernel variant costs, from paired rounds: per round, the variant's time divided by the time of the kernel it comes
+/// from in that same round, minus 1 (0.27 = 27% slower); the median and quartiles over the rounds.
+/// </summary>
+/// <param name="Variant">The variant's name (<see cref="KernelVariant.Name"/>).</param>
+/// <param name="Shape">"NxD".</param>
+/// <param name="Median">Median change over the rounds (fraction).</param>
+/// <param name="Q1">First quartile (fraction).</param>
+/// <param name="Q3">Third quartile (fraction).</param>
+/// <param name="Rounds">Number of rounds.</param>
+public sealed record VariantCost(string Variant, string Shape, double Median, double Q1, double Q3, int Rounds);
+
+/// <summary>The paired measurements of one suite run.</summary>
+/// <param name="Percent">Paired % of roofline per (fast kernel or variant, shape).</param>
+/// <param name="Variants">The cost of every variant at every shape, against its own kernel.</param>
+public sealed record PairedResult(IReadOnlyDictionary<(string Id, string Shape), PairedPercent> Percent, IReadOnlyList<VariantCost> Variants);
+
+/// <summary>
 /// The roofline measured in paired rounds, after the BenchmarkDotNet run. BenchmarkDotNet measures one benchmark after
 /// another, so a kernel and the yardstick it is compared with run seconds or minutes apart; on this shared machine the
 /// memory bandwidth other tenants leave moves by ±20% over such spans, and a percentage of two numbers from different
 /// windows carries that noise (the committed runs have shown both 70% and 109%). Here every round times the yardsticks and
-/// the fast kernels back to back, in a shuffled order (<see cref="GateMeasurement.Times"/>), and the percentage is formed
-/// within the round, so drift between rounds cancels. One-thread kernels are compared with the faster of the one-thread
-/// yardsticks (ordinary or non-temporal stores) in the same round, multi-core kernels with the fastest of all three.
+/// the fast kernels (and their variants) back to back, in a shuffled order (<see cref="GateMeasurement.Times"/>), and the
+/// percentage is formed within the round, so drift between rounds cancels; one-thread pairs are compared on the calling
+/// thread's CPU time, pairs with a multi-core side on the wall clock (see <see cref="GateMeasurement"/>). One-thread kernels are compared with the faster
+/// of the one-thread yardsticks (ordinary or non-temporal stores) in the same round, multi-core kernels with the fastest of
+/// all three. A variant's cost is its time over its own kernel's, the two timed back to back in each round
+/// (<see cref="GateMeasurement.PairRatios"/>, as the gate times a kernel against its yardstick).
 /// </summary>
 public static class PairedRoofline
 {
     /// <summary>
-    /// Paired percentages for every <see cref="Family.Fast"/> implementation in <paramref name="plan"/>, at every shape of the
-    /// plan, keyed by (id, shape). <paramref name="rounds"/> rounds of batches of about 50 ms per action.
+    /// Paired percentages for every fast kernel and variant in <paramref name="plan"/>, at every shape of the plan, and the
+    /// cost of every variant. <paramref name="rounds"/> rounds of batches of about 50 ms per action.
     /// </summary>
-    public static IReadOnlyDictionary<(string Id, string Shape), PairedPercent> Measure(SuitePlan plan, int rounds, int seed, Action<string>? progress = null)
+    public static PairedResult Measure(SuitePlan plan, int rounds, int seed, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var result = new Dictionary<(string, string), PairedPercent>();
-        var fast = plan.Ids.Where(id => !BenchmarkSuite.IsYardstick(id) && BuiltIn.Implementations.Get(id).Info.Family == Family.Fast).ToList();
-        foreach (var type in fast.Select(BenchmarkSuite.TypeOf).Distinct())
+        var percent = new Dictionary<(string, string), PairedPercent>();
+        var costs = new List<VariantCost>();
+        var fast = plan.Ids.Where(BenchTargets.IsFast).ToList();
+        foreach (var type in fast.Select(BenchTargets.TypeOf).Distinct())
             foreach (var shape in plan.Shapes)
             {
-                var sticks = BenchmarkSuite.Yardsticks(type);
-                var kernels = fast.Where(id => BenchmarkSuite.TypeOf(id) == type).ToList();
-                var timed = sticks.Concat(kernels).Select(id => (id, BenchmarkSuite.Bind(id, shape))).ToList();
+                var sticks = BenchTargets.Yardsticks(type);
+                var kernels = fast.Where(id => BenchTargets.TypeOf(id) == type).ToList();
+                var timed = sticks.Concat(kernels).Select(id => (id, BenchTargets.Bind(id, shape, plan.Threads))).ToList();
                 progress?.Invoke($"paired roofline {type} {shape}: {rounds} rounds of {timed.Count} actions");
                 var times = GateMeasurement.Times(timed, rounds, TimeSpan.FromMilliseconds(50), seed);
                 foreach (var id in kernels)
                 {
-                    var against = sticks.Where(s => BenchmarkSuite.IsMultiCore(id) || !BenchmarkSuite.IsMultiCore(s)).ToList();
-                    var percents = Enumerable.Range(0, rounds)
-                        .Select(r => 100 * against.Min(s => times[s][r]) / times[id][r])
-                        .Order().ToArray();
-                    result[(id, shape)] = new PairedPercent(Quantile(percents, 0.5), Quantile(percents, 0.25), Quantile(percents, 0.75), rounds);
+                    bool multi = BenchTargets.IsMultiCore(id, plan.Threads);
+                    var against = sticks.Where(s => multi || !BenchTargets.IsMultiCore(s, plan.Threads)).ToList();
+                    // A one-thread kernel against the one-thread yardsticks on the thread CPU clock; a multi-core one on the wall clock.
+                    bool oneThread = BenchTargets.RunsOnOneThread(id, shape, plan.Threads);
+                    var vsSticks = against.Select(s => times[s].RatiosTo(times[id], oneThread && BenchTargets.RunsOnOneThread(s, shape, plan.Threads))).ToList();
+                    var percents = Enumerable.Range(0, rounds).Select(r => 100 * vsSticks.Min(v => v[r])).Order().ToArray();
+                    percent[(id, shape)] = new PairedPercent(Quantile(percents, 0.5), Quantile(percents, 0.25), Quantile(percents, 0.75), rounds);
+                }
+
+                // Each variant against its own kernel, the two timed back to back (as the gate times a kernel against its yardstick).
+                var variants = kernels.Where(KernelVariant.IsVariant).ToList();
+                if (variants.Count == 0) continue;
+                var actions = timed.ToDictionary(t => t.id, t => t.Item2);
+                var pairs = variants.Select(v =>
+                {
+                    string kernel = BenchTargets.BaseId(v);
+                    bool oneThread = BenchTargets.RunsOnOneThread(v, shape, plan.Threads) && BenchTargets.RunsOnOneThread(kernel, shape, plan.Threads);
+                    return new TimedPair(v, actions[v], kernel, actions[kernel], oneThread);
+                }).ToList();
+                progress?.Invoke($"variants {type} {shape}: {rounds} rounds, each variant back to back with its kernel");
+                var ratios = GateMeasurement.PairRatios(pairs, rounds, TimeSpan.FromMilliseconds(20), seed);
+                foreach (var pair in pairs)
+                {
+                    var changes = ratios[pair.Id].Select(v => v - 1).Order().ToArray();
+                    costs.Add(new VariantCost(pair.Id, shape, Quantile(changes, 0.5), Quantile(changes, 0.25), Quantile(changes, 0.75), rounds));
+                    progress?.Invoke($"  {pair.Id} at {shape}: median {Quantile(changes, 0.5):+0.0%;-0.0%} " +
+                                     $"(IQR {Quantile(changes, 0.25):+0.0%;-0.0%} to {Quantile(changes, 0.75):+0.0%;-0.0%}) against {pair.ReferenceId}, {(pair.OneThread ? "thread CPU" : "wall")} clock");
                 }
             }
-        return result;
+        return new PairedResult(percent, costs);
     }
 
     /// <summary>Linear-interpolation quantile of sorted values.</summary>
-    private static double Quantile(double[] sorted, double q)
+    public static double Quantile(double[] sorted, double q)
     {
+        ArgumentNullException.ThrowIfNull(sorted);
         double position = q * (sorted.Length - 1);
         int lower = (int)Math.Floor(position);
         int upper = Math.Min(sorted.Length - 1, lower + 1);
