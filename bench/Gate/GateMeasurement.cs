@@ -42,7 +42,7 @@ public sealed record RoundTimes(double[] Wall, double[] Cpu)
 /// for the paired roofline (<see cref="Benchmarks.PairedRoofline"/>).
 /// <para>
 /// Every batch is read on two clocks (<see cref="RoundTimes"/>). One-thread actions are compared on the calling thread's CPU
-/// time: on this shared 2-core machine (load averages of 10–17 while others build and test) the scheduler takes the core
+/// time: on this shared 2-core machine (load averages of 10–30 while others build and test) the scheduler takes the core
 /// away for milliseconds at a time, and wall-clock ratios of the same two kernels scattered by ±30% from round to round,
 /// while a stalled load still counts as CPU time, so a memory-bound kernel is charged its memory time. Multi-core actions
 /// can only be compared on the wall clock (their other threads' work and waiting are the point).
