@@ -2,6 +2,7 @@ using BnVerify.Checking;
 using BnVerify.Bench;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BnVerify.Bench.Benchmarks;
 using BnVerify.Bench.Cli;
 using BnVerify.Cases;
 using Xunit;
@@ -298,33 +299,116 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
 }
 
 /// <summary>
-/// The benchmark suite run in process: it sets BenchmarkSuite.CurrentPlan and times code, so
-/// it runs alone (<see cref="SerialCollection"/>).
+/// The benchmark suite run in process. Each run's plan travels in its own BenchmarkDotNet cases (no process-wide setting),
+/// so two suites run side by side in one process here, and beside the other tests: they time code but assert nothing about speed.
 /// </summary>
-[Collection(nameof(SerialCollection))]
 public class CliBenchmarkSuiteTests
 {
     [Fact]
-    public void No_command_runs_the_benchmark_suite_and_writes_the_reports()
+    public async Task Two_suites_in_one_process_at_once_each_report_only_their_own_plan()
     {
-        // The smallest suite: two implementations (one of them fast, so the paired roofline runs), one type, one small
-        // shape, into a temporary folder (about 15 s). This checks the wiring and the files; it asserts nothing about speed.
-        string folder = Directory.CreateTempSubdirectory("bnverify-bench").FullName;
+        // The smallest suites: a fast kernel in each (so the paired roofline runs), one type, one small shape, each into its
+        // own temporary folder; the second also measures a kernel variant. This checks the wiring, the files and that the
+        // runs do not see each other's plan; it asserts nothing about speed.
+        string a = Directory.CreateTempSubdirectory("bnverify-bench").FullName;
+        string b = Directory.CreateTempSubdirectory("bnverify-bench").FullName;
         try
         {
-            var run = CliFixture.Run("--quick", "--impl", "alt-simplified", "fused-simd-f64", "--type", "f64", "--shape", "64x256", "--out", folder);
-            Assert.Equal(0, run.ExitCode);
-            foreach (var file in new[] { "benchmark-report.md", "throughput.svg" })
-                Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} was not written");
-            string report = File.ReadAllText(Path.Combine(folder, "benchmark-report.md"));
-            Assert.Contains("| alt-simplified | correct |", report);
+            var runs = await Task.WhenAll(
+                Task.Run(() => CliFixture.Run("--quick", "--impl", "alt-simplified", "fused-simd-f64", "--type", "f64", "--shape", "64x256", "--rounds", "3", "--out", a)),
+                Task.Run(() => CliFixture.Run("--quick", "--impl", "fused-simd-f32", "--type", "f32", "--shape", "32x128", "--rounds", "3",
+                    "--variant", "fused-simd-f32:prefetch=off", "--out", b)));
+            Assert.All(runs, run => Assert.True(run.ExitCode == 0, run.Stderr));
+            foreach (var folder in new[] { a, b })
+                foreach (var file in new[] { "benchmark-report.md", "throughput.svg" })
+                    Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} was not written to {folder}");
+
+            string first = File.ReadAllText(Path.Combine(a, "benchmark-report.md"));
+            Assert.Contains("| alt-simplified | correct |", first);
             // The fast kernel's row carries a paired percentage "P% (Q1–Q3)"; alt-simplified's carries none.
-            Assert.Matches(@"fused-simd-f64\*{0,2} \| correct \|.*\| \d+% \(\d+–\d+\) \|", report);
-            Assert.Matches(@"\| alt-simplified \| correct \|.*\| — \|", report);
+            Assert.Matches(@"fused-simd-f64\*{0,2} \| correct \|.*\| \d+% \(\d+–\d+\) \|", first);
+            Assert.Matches(@"\| alt-simplified \| correct \|.*\| — \|", first);
+            Assert.Contains("## f64, 64×256", first);
+            Assert.DoesNotContain("f32", first.Split("## Verification")[0]);
+
+            string second = File.ReadAllText(Path.Combine(b, "benchmark-report.md"));
+            Assert.Contains("## f32, 32×128", second);
+            Assert.DoesNotContain("64×256", second);
+            Assert.DoesNotContain("alt-simplified", second.Split("## Verification")[0]);
+            Assert.Contains("| `fused-simd-f32:prefetch=off` | 32×128 |", second);
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            Directory.Delete(a, recursive: true);
+            Directory.Delete(b, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Only_the_full_default_suite_writes_to_reports_anything_less_to_an_ignored_folder()
+    {
+        const string root = "/repo";
+        Assert.Equal(Path.GetFullPath("/repo/reports"), new BenchmarkOptions().EffectiveOutputDirectory(root));
+        foreach (var partial in new[]
+                 {
+                     new BenchmarkOptions(Quick: true), new BenchmarkOptions(Impls: ["alt-simplified"]), new BenchmarkOptions(Types: ["f64"]),
+                     new BenchmarkOptions(Shapes: ["64x256"]), new BenchmarkOptions(Threads: 1), new BenchmarkOptions(Variants: ["fused-simd-f64:prefetch=off"]),
+                     new BenchmarkOptions(PairedRounds: 3),
+                 })
+            Assert.Equal(Path.GetFullPath("/repo/reports/partial"), partial.EffectiveOutputDirectory(root));
+        Assert.Equal(Path.GetFullPath("/elsewhere"), new BenchmarkOptions(Quick: true, OutputDirectory: "/elsewhere").EffectiveOutputDirectory(root));
+        Assert.Contains("/reports/partial/", File.ReadAllText(Path.Combine(RepositoryRoot(), ".gitignore")));
+    }
+
+    [Fact]
+    public void Each_case_carries_its_own_plan()
+    {
+        var config = BenchmarkDotNet.Configs.ManualConfig.CreateEmpty().AddJob(BenchmarkDotNet.Jobs.Job.Dry);
+        var one = BenchmarkSuite.Cases(new SuitePlan(["alt-simplified", "bandwidth-f64"], ["64x256", "128x64"], 2), config);
+        var two = BenchmarkSuite.Cases(new SuitePlan(["fused-simd-f32:prefetch=off"], ["32x128"], 1), config);
+        Assert.Equal(4, one.BenchmarksCases.Length);
+        Assert.Equal(["alt-simplified", "bandwidth-f64", "alt-simplified", "bandwidth-f64"], one.BenchmarksCases.Select(c => (string)c.Parameters["Impl"]));
+        Assert.All(one.BenchmarksCases, c => Assert.Equal(2, (int)c.Parameters["Threads"]));
+        var only = Assert.Single(two.BenchmarksCases);
+        Assert.Equal(("fused-simd-f32:prefetch=off", "32x128", 1), ((string)only.Parameters["Impl"], (string)only.Parameters["Shape"], (int)only.Parameters["Threads"]));
+    }
+
+    [Fact]
+    public void Each_kernel_is_paired_with_the_yardstick_of_its_threads_and_store_policy_whatever_the_size()
+    {
+        // The pairing reads the kernel's thread count and store policy, never its size thresholds: at 64×256, far below the
+        // 16 MiB from which the non-temporal kernels really store non-temporally, they are still paired with bandwidth-nt-*,
+        // so that raising that threshold out of reach (the regression of issue 13) moves the kernel and not its yardstick.
+        foreach (var shape in new[] { "64x256", "4096x1024" })
+        {
+            Assert.Equal("bandwidth-f64", BenchTargets.YardstickFor("fused-simd-f64", shape, 2));
+            Assert.Equal("bandwidth-nt-f64", BenchTargets.YardstickFor("fused-simd-nt-f64", shape, 2));
+            Assert.Equal("bandwidth-nt-f32", BenchTargets.YardstickFor("fused-simd-nt-f32:nt-threshold=max", shape, 2));
+            Assert.Equal("bandwidth-mt-f32", BenchTargets.YardstickFor("fused-simd-parallel-f32", shape, 2));
+        }
+        Assert.True(BenchTargets.RunsOnOneThread("fused-simd-parallel-f64", "128x64", 2));
+        Assert.False(BenchTargets.RunsOnOneThread("fused-simd-parallel-f64", "4096x1024", 2));
+        Assert.False(BenchTargets.RunsOnOneThread("bandwidth-mt-f64", "128x64", 2));
+    }
+
+    [Theory]
+    [InlineData("--variant", "nope:prefetch=off", "unknown implementation id 'nope'")]
+    [InlineData("--variant", "seed001-staged:prefetch=off", "has no kernel options")]
+    [InlineData("--variant", "fused-simd-f64:width=64", "width=64: must be 512, 256 or 128")]
+    [InlineData("--variant", "fused-simd-f64:speed=11", "unknown setting 'speed'")]
+    [InlineData("--variant", "fused-simd-f64", "is not ID:KEY=VALUE")]
+    public void A_bad_variant_is_exit_2_with_one_line(string option, string value, string expected)
+    {
+        var run = CliFixture.Run("--quick", option, value);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "BnVerify.sln"))) return dir.FullName;
+        throw new InvalidOperationException("no BnVerify.sln above the test assembly");
     }
 }

@@ -168,6 +168,48 @@ public class FastKernelTests
     }
 
     [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 17)]
+    [InlineData(300, 1023)]
+    [InlineData(513, 64)]
+    public void Prefetch_and_vector_width_change_nothing_but_the_speed(int n, int d)
+    {
+        // The options the gate plants as regressions (prefetch off, a narrower vector) must leave every bit of the result
+        // as it was, on one thread and on two, in both types: only the speed may move.
+        var p = Random(n, d, 14);
+        Same<double>(p);
+        Same<float>(p);
+
+        static void Same<T>(BatchNormProblem p) where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+        {
+            var (_, cache) = BatchNorm.Forward<T>(p);
+            var dout = BatchNorm.Round<T>(p.Dout);
+            var results = new List<T[]>();
+            foreach (bool prefetch in new[] { true, false })
+                foreach (int bits in new[] { 512, 256, 128 })
+                    foreach (int threads in new[] { 1, 2 })
+                    {
+                        var dx = new T[p.N * p.D];
+                        var dgamma = new T[p.D];
+                        var dbeta = new T[p.D];
+                        var options = new KernelOptions(threads, NonTemporal.WhenLarge, ParallelThresholdBytes: 0, NonTemporalThresholdBytes: 0, Prefetch: prefetch, MaxVectorBits: bits);
+                        FusedBackward.Run(cache, dout, dx, dgamma, dbeta, options);
+                        results.Add([.. dx, .. dgamma, .. dbeta]);
+                    }
+            foreach (var r in results.Skip(1)) Assert.Equal(results[0], r);
+        }
+    }
+
+    [Fact]
+    public void Kernel_options_refuse_a_vector_width_other_than_512_256_or_128()
+    {
+        Assert.Equal("MaxVectorBits", Assert.Throws<ArgumentOutOfRangeException>(() => new KernelOptions(MaxVectorBits: 192).Validate()).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FusedSimdF64(new KernelOptions(MaxVectorBits: 64)));
+        Assert.Equal(Math.Min(256, SimdWidth.Widest), new KernelOptions(MaxVectorBits: 256).VectorBits);
+        Assert.True(new KernelOptions().Prefetch);
+    }
+
+    [Theory]
     [MemberData(nameof(Ids))]
     public void One_thread_calls_allocate_nothing_after_the_first(string id)
     {

@@ -1,36 +1,37 @@
 using BenchmarkDotNet.Attributes;
+using BnVerify.Bench.Peers;
 
 namespace BnVerify.Bench.Benchmarks;
 
 /// <summary>
-/// The benchmark table: one row per (shape, implementation). <see cref="Impl"/> ranges over the registered
-/// implementations chosen by the suite (never mutants) plus the bandwidth yardsticks (<c>bandwidth-*</c>, see
-/// <see cref="StreamKernel"/>); <see cref="Shape"/> over the suite's shapes. Inputs are built in <see cref="Setup"/>
-/// (once per type and shape, shared between cases), so the measured method is the backward call alone.
+/// The benchmark table: one case per (shape, implementation). The cases are built by <see cref="BenchmarkSuite.Cases"/>
+/// from the run's <see cref="SuitePlan"/>, each with its own values of <see cref="Impl"/>, <see cref="Shape"/> and
+/// <see cref="Threads"/>, and the run's <see cref="Peers"/> (no parameter source reads a process-wide plan, so two suites can run in one process).
+/// <see cref="Impl"/> is a registered implementation (never a mutant), a variant of a fast kernel (<see cref="KernelVariant"/>)
+/// or a bandwidth yardstick (<c>bandwidth-*</c>, see <see cref="StreamKernel"/>). Inputs are built in <see cref="Setup"/>
+/// (once per type and shape, shared between cases, <see cref="BenchData{T}"/>), so the measured method is the backward call alone.
 /// The baseline, seed001-staged, is a value of <see cref="Impl"/>; the report computes each row's ratio to it.
 /// </summary>
 [MemoryDiagnoser]
 public class BackwardBenchmarks
 {
-    /// <summary>The shapes of the current suite.</summary>
-    public static IEnumerable<string> ShapeValues => BenchmarkSuite.CurrentPlan.Shapes;
-
-    /// <summary>The implementation ids (and yardsticks) of the current suite.</summary>
-    public static IEnumerable<string> ImplValues => BenchmarkSuite.CurrentPlan.Ids;
-
     /// <summary>Batch shape N×D, written "NxD".</summary>
-    [ParamsSource(nameof(ShapeValues))]
     public string Shape { get; set; } = "64x256";
 
-    /// <summary>Implementation id, or a bandwidth yardstick.</summary>
-    [ParamsSource(nameof(ImplValues))]
-    public string Impl { get; set; } = "seed001-staged";
+    /// <summary>Implementation id, kernel variant, or bandwidth yardstick.</summary>
+    public string Impl { get; set; } = BenchmarkSuite.BaselineId;
+
+    /// <summary>Workers of the multi-core kernels and the multi-core yardstick.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>The run's loaded peers (oneDNN), which bind the peer rows (<see cref="PeerSet.None"/> when there are none).</summary>
+    public PeerSet Peers { get; set; } = PeerSet.None;
 
     private Action _run = static () => { };
 
     /// <summary>Builds (or reuses) the inputs and binds the call; not measured.</summary>
     [GlobalSetup]
-    public void Setup() => _run = BenchmarkSuite.Bind(Impl, Shape);
+    public void Setup() => _run = BenchmarkSuite.Bind(Impl, Shape, Threads, Peers);
 
     /// <summary>One backward pass (or one pass of the bandwidth pattern).</summary>
     [Benchmark]

@@ -5,33 +5,29 @@ using BnVerify.Checking;
 namespace BnVerify.Bench.Benchmarks;
 
 /// <summary>
-/// The benchmark inputs, built once per (type, shape, memory order) and shared by every benchmark case (the suite runs
-/// in-process): a random problem (seed fixed), its forward cache in <typeparamref name="T"/>, dout and the output buffers,
-/// in the memory order of the implementations that use them (rows × channels, or NCHW for a spatial shape). The values are
-/// the same in both orders, so an NCHW kernel and an NHWC one compute the same problem.
+/// The inputs every benchmark case, the paired roofline and the gate's memory-bound timing run on: a random problem from the
+/// library's <see cref="ProblemGenerator"/> (seed fixed by the shape; <see cref="TileRows"/> rows, repeated), its forward
+/// cache in <typeparamref name="T"/>, dout, and output buffers, in the memory order of the implementations that use them
+/// (rows × channels, or NCHW for a spatial shape; the values are the same in both orders, so an NCHW kernel and an NHWC one
+/// compute the same problem). Built once per (type, shape, memory order) and kept for the life of the process: they are a
+/// pure function of the shape, so two suites (or a suite and a test) in one process share them without affecting each
+/// other. The outputs are scratch that is written and never read (whoever runs last leaves its values there); nothing is
+/// configured here.
 /// </summary>
 public sealed class BenchData<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    private static readonly ConcurrentDictionary<(string Shape, bool Nchw), BenchData<T>> Built = new();
+    private static readonly ConcurrentDictionary<(string Shape, bool Nchw), Lazy<BenchData<T>>> Built = new();
+
+    /// <summary>Rows drawn from the generator; larger problems repeat them (see the constructor).</summary>
+    public const int TileRows = 256;
 
     private BenchData(int n, int d, SpatialShape? spatial, bool nchw)
     {
-        var r = new Random(20240601 + n * 31 + d);
-        var x = new double[n * d];
-        var dout = new double[n * d];
-        var gamma = new double[d];
-        var beta = new double[d];
-        for (int j = 0; j < d; j++)
-        {
-            gamma[j] = 0.5 + r.NextDouble();
-            beta[j] = r.NextDouble() - 0.5;
-        }
-        for (int k = 0; k < x.Length; k++)
-        {
-            x[k] = 2.0 + GradientChecker.Gaussian(r);
-            dout[k] = GradientChecker.Gaussian(r);
-        }
-        var problem = new BatchNormProblem(n, d, x, gamma, beta, 1e-5, dout);
+        // A tile of up to 256 random rows from the library's generator, repeated down to N rows: the kernels' speed does not
+        // depend on the values (no data-dependent branches, no subnormal numbers), only on the shape and the memory they
+        // touch, and drawing every element of a 4096×1024 or 8192×1024 problem took 1.5–4 s per timing process.
+        var tile = ProblemGenerator.Generate(new Random(20240601 + n * 31 + d), Math.Min(n, TileRows), d);
+        var problem = n == tile.N ? tile : new BatchNormProblem(n, d, Repeat(tile.X, n * d), tile.Gamma, tile.Beta, tile.Eps, Repeat(tile.Dout, n * d));
         if (spatial is { } s) problem = problem.InLayout(s, Layout.NCHW);
         var layout = nchw ? Layout.NCHW : problem.IsSpatial ? Layout.NHWC : Layout.ND;
         (_, Cache) = BatchNorm.Forward<T>(problem, layout);
@@ -41,24 +37,31 @@ public sealed class BenchData<T> where T : unmanaged, IBinaryFloatingPointIeee75
         Dbeta = new T[d];
     }
 
+    private static double[] Repeat(ReadOnlySpan<double> tile, int length)
+    {
+        var all = new double[length];
+        for (int k = 0; k < length; k += tile.Length) tile[..Math.Min(tile.Length, length - k)].CopyTo(all.AsSpan(k));
+        return all;
+    }
+
     /// <summary>The data of shape "NxD" or "NxCxHxW" in the canonical rows × channels order (built on first use).</summary>
     public static BenchData<T> For(string shape) => For(shape, Layout.ND);
 
-    /// <summary>The data of <paramref name="shape"/> in the memory order an implementation of <paramref name="layout"/> computes in.</summary>
+    /// <summary>
+    /// The data of <paramref name="shape"/> in the memory order an implementation of <paramref name="layout"/> computes in
+    /// (built on first use, once even when asked for from several threads at once).
+    /// </summary>
     public static BenchData<T> For(string shape, Layout layout)
     {
         var spatial = BenchmarkOptions.Spatial(shape);
         // Only NCHW of a spatial shape is a different memory order; everything else is the canonical view.
         bool nchw = spatial is { } s && !Layouts.SameMemory(layout, Layout.NHWC, s);
-        return Built.GetOrAdd((shape, nchw), key =>
+        return Built.GetOrAdd((shape, nchw), key => new Lazy<BenchData<T>>(() =>
         {
             var (n, d) = BenchmarkOptions.ParseShape(key.Shape);
             return new BenchData<T>(n, d, spatial, key.Nchw);
-        });
+        })).Value;
     }
-
-    /// <summary>Drops every cached shape (between suites).</summary>
-    public static void Clear() => Built.Clear();
 
     /// <summary>The forward cache.</summary>
     public BatchNormCache<T> Cache { get; }
@@ -66,17 +69,12 @@ public sealed class BenchData<T> where T : unmanaged, IBinaryFloatingPointIeee75
     /// <summary>Upstream gradient, N×D (in the cache's memory order).</summary>
     public T[] Dout { get; }
 
-    /// <summary>dx output, N×D.</summary>
+    /// <summary>dx output, N×D (scratch).</summary>
     public T[] Dx { get; }
 
-    /// <summary>dgamma output, D.</summary>
+    /// <summary>dgamma output, D (scratch).</summary>
     public T[] Dgamma { get; }
 
-    /// <summary>dbeta output, D.</summary>
+    /// <summary>dbeta output, D (scratch).</summary>
     public T[] Dbeta { get; }
-
-    /// <summary>x as an array (the cache exposes a span; the bandwidth kernel wants the array).</summary>
-    public T[] X => _x ??= Cache.X.ToArray();
-
-    private T[]? _x;
 }

@@ -2,7 +2,8 @@ namespace BnVerify.Bench.Benchmarks;
 
 /// <summary>
 /// What the benchmark suite runs. Empty lists mean "the default". The command line (bench/Cli/BenchmarkEntry.cs)
-/// builds it from <c>--quick</c>, <c>--impl ID...</c>, <c>--type f32|f64</c>, <c>--shape NxD...</c>, <c>--threads K</c>, <c>--out DIR</c>.
+/// builds it from <c>--quick</c>, <c>--impl ID...</c>, <c>--type f32|f64</c>, <c>--shape NxD...</c>, <c>--threads K</c>, <c>--out DIR</c>,
+/// <c>--variant ID:KEY=VALUE...</c>, <c>--rounds N</c>.
 /// </summary>
 /// <param name="Quick">The short suite (two shapes, fewer iterations; about 2 minutes).</param>
 /// <param name="Impls">Implementation ids to run (default: every registered non-mutant implementation).</param>
@@ -12,8 +13,14 @@ namespace BnVerify.Bench.Benchmarks;
 /// 32x64x56x56, 32x256x14x14, 256x512x7x7; quick: 64x256, 4096x1024, 32x256x14x14).
 /// </param>
 /// <param name="Threads">Worker count of the multi-core implementations and the multi-core bandwidth kernel (default: processor count).</param>
-/// <param name="OutputDirectory">Where the report, chart and exports go (default: reports/ at the repository root).</param>
 /// <param name="OneDnnLibraryName">The library oneDNN, the peer, is loaded from (default <c>libdnnl.so.2</c>); a name that does not exist leaves the peer out with a one-line reason.</param>
+/// <param name="OutputDirectory">
+/// Where the report, chart and exports go. Default: <c>reports/</c> at the repository root for the full default suite (the
+/// committed report), <see cref="PartialFolder"/> (ignored by git) for anything less, so a quick or filtered run never
+/// overwrites the committed report.
+/// </param>
+/// <param name="Variants">Kernel variants (<see cref="KernelVariant"/>, <c>ID:KEY=VALUE,...</c>) measured beside the kernel each comes from.</param>
+/// <param name="PairedRounds">Rounds of the paired roofline per type and shape (default 15; quick: 5).</param>
 public sealed record BenchmarkOptions(
     bool Quick = false,
     IReadOnlyList<string>? Impls = null,
@@ -21,8 +28,24 @@ public sealed record BenchmarkOptions(
     IReadOnlyList<string>? Shapes = null,
     int? Threads = null,
     string? OutputDirectory = null,
-    string? OneDnnLibraryName = null)
+    string? OneDnnLibraryName = null,
+    IReadOnlyList<string>? Variants = null,
+    int? PairedRounds = null)
 {
+    /// <summary>Where a quick, filtered or otherwise partial run writes by default, relative to the repository root (listed in .gitignore).</summary>
+    public static readonly string PartialFolder = Path.Combine("reports", "partial");
+
+    /// <summary>True for the full default suite: no option that narrows, shortens or changes it (the run whose report is committed).</summary>
+    public bool IsFull => !Quick && Impls is not { Count: > 0 } && Types is not { Count: > 0 } && Shapes is not { Count: > 0 }
+                          && Threads is null && Variants is not { Count: > 0 } && PairedRounds is null && OneDnnLibraryName is null;
+
+    /// <summary>The paired roofline's rounds per type and shape.</summary>
+    public int EffectivePairedRounds => PairedRounds is > 0 ? PairedRounds.Value : Quick ? 5 : 15;
+
+    /// <summary>The output folder: <see cref="OutputDirectory"/> if given, else reports/ for the full suite and <see cref="PartialFolder"/> otherwise.</summary>
+    public string EffectiveOutputDirectory(string repositoryRoot) =>
+        Path.GetFullPath(OutputDirectory ?? Path.Combine(repositoryRoot, IsFull ? "reports" : PartialFolder));
+
     /// <summary>
     /// The default full-suite shapes: 2-D, one tiny (in L1/L2), one in the last-level cache, two far larger than it; then
     /// spatial batches where batch norm follows a convolution in a ResNet-style network (early, middle and late stages:

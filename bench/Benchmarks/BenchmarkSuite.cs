@@ -2,12 +2,13 @@
 //
 //     public static Task<int> BenchmarkSuite.RunAsync(BenchmarkOptions options)
 //
-// Runs BenchmarkDotNet (in-process) over the chosen implementations, types and shapes, then writes to
-// options.OutputDirectory (default reports/ at the repository root): benchmark-report.md, throughput.svg and
-// BenchmarkDotNet's JSON and CSV exports. Returns 0 on success, 1 when BenchmarkDotNet reports errors, 2 on bad options.
+// Runs BenchmarkDotNet (in-process) over the chosen implementations, kernel variants, types and shapes, then the paired
+// roofline, then writes to options.EffectiveOutputDirectory (reports/ at the repository root for the full default suite,
+// reports/partial/ for anything less, or --out): benchmark-report.md, throughput.svg and BenchmarkDotNet's JSON and CSV
+// exports. Returns 0 on success, 1 when BenchmarkDotNet reports errors, 2 on bad options.
 // With float32 in the run, oneDNN joins as a peer (bench/Peers/): rows onednn-f32 and onednn-parallel-f32, checked by the
 // same checker, timed by BenchmarkDotNet and in the paired rounds; when the library is missing the report says so in one line.
-// The command line (bench/Cli/BenchmarkEntry.cs) builds the options from --quick, --impl, --type, --shape, --threads, --out.
+// The command line (bench/Cli/BenchmarkEntry.cs) builds the options.
 using System.Diagnostics;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -17,19 +18,23 @@ using BenchmarkDotNet.Exporters.Csv;
 using BenchmarkDotNet.Exporters.Json;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Parameters;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BnVerify.Bench.Peers;
 using BnVerify.Checking;
 using BnVerify.Verification;
-using BnVerify.Kernels;
 using Perfolizer.Horology;
 
 namespace BnVerify.Bench.Benchmarks;
 
-/// <summary>What one suite run covers: the ids (implementations, peers and yardsticks), the shapes, the thread count and the peers.</summary>
-/// <param name="Ids">Implementation ids, peer ids and yardstick ids, in run order.</param>
-/// <param name="Shapes">Shapes "NxD".</param>
+/// <summary>
+/// What one suite run covers: the names timed (implementations, kernel variants, peers and yardsticks), the shapes, the
+/// workers of the multi-core kernels, and the loaded peers.
+/// </summary>
+/// <param name="Ids">Implementation ids, variant names, peer ids and yardstick ids, in run order.</param>
+/// <param name="Shapes">Shapes "NxD" or "NxCxHxW".</param>
 /// <param name="Threads">Worker count of the multi-core rows.</param>
 /// <param name="Peers">The peers of this run (oneDNN), or null for none.</param>
 public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> Shapes, int Threads, PeerSet? Peers = null)
@@ -38,31 +43,18 @@ public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> 
     public PeerSet PeerRows => Peers ?? PeerSet.None;
 
     /// <summary>The thread count a row runs on: the run's for multi-core rows, 1 for the others.</summary>
-    public int ThreadsOf(string id) => BenchmarkSuite.IsMultiCore(id) ? Threads : 1;
+    public int ThreadsOf(string id) => BenchTargets.IsMultiCore(id, Threads) ? Threads : 1;
 }
 
-/// <summary>The benchmark suite: verdicts from the checker, the BenchmarkDotNet run, the report, the chart and the exports.</summary>
+/// <summary>
+/// The benchmark suite: verdicts from the checker, the BenchmarkDotNet run, the paired roofline, the report, the chart and
+/// the exports. Each run's plan travels in its own benchmark cases' parameters (<see cref="Cases"/>), never through
+/// process-wide state, so two suites, or a suite and a test, can run in one process.
+/// </summary>
 public static class BenchmarkSuite
 {
     /// <summary>The id of the baseline every row's ratio refers to.</summary>
     public const string BaselineId = "seed001-staged";
-
-    /// <summary>Yardstick ids per type: ordinary stores, non-temporal stores, and multi-core (non-temporal stores from 16 MiB of dx, like the kernels) — see <see cref="StreamKernel"/>.</summary>
-    public static IReadOnlyList<string> Yardsticks(string type) => [$"bandwidth-{type}", $"bandwidth-nt-{type}", $"bandwidth-mt-{type}"];
-
-    /// <summary>True for the bandwidth yardsticks.</summary>
-    public static bool IsYardstick(string id) => id.StartsWith("bandwidth-", StringComparison.Ordinal);
-
-    /// <summary>The plan BenchmarkDotNet's parameter sources read (the suite runs in-process).</summary>
-    public static SuitePlan CurrentPlan { get; private set; } = new([BaselineId], BenchmarkOptions.QuickShapes, Environment.ProcessorCount);
-
-    /// <summary>"f32" or "f64" for an id (the peers are float32).</summary>
-    public static string TypeOf(string id) =>
-        IsYardstick(id) || PeerSet.IsPeer(id) ? (id.EndsWith("f32", StringComparison.Ordinal) ? "f32" : "f64")
-        : BuiltIn.Implementations.Get(id).ElementType == typeof(float) ? "f32" : "f64";
-
-    /// <summary>True for implementations (and peers) that split work across threads.</summary>
-    public static bool IsMultiCore(string id) => id.Contains("parallel", StringComparison.Ordinal) || id.StartsWith("bandwidth-mt", StringComparison.Ordinal);
 
     /// <summary>Runs the suite; see the comment at the top of this file.</summary>
     public static Task<int> RunAsync(BenchmarkOptions options)
@@ -79,60 +71,105 @@ public static class BenchmarkSuite
         }
     }
 
+    /// <summary>
+    /// The plan of a run: the chosen implementations of the chosen types, each variant with the kernel it comes from, the
+    /// loaded peers of the chosen types (oneDNN is float32), then the yardsticks.
+    /// </summary>
+    public static SuitePlan Plan(BenchmarkOptions options, PeerSet? peers = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var types = options.EffectiveTypes;
+        foreach (var s in options.EffectiveShapes) BenchmarkOptions.ParseShape(s);
+        var variants = (options.Variants ?? []).Select(KernelVariant.Parse).ToList();
+        var chosen = options.Impls is { Count: > 0 }
+            ? options.Impls.Where(id => !BenchTargets.IsYardstick(id) && !PeerSet.IsPeer(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList()
+            : BuiltIn.Implementations.All.Where(i => i.Info.Family != Family.Mutant).ToList();
+        var ids = chosen.Select(i => i.Info.Id)
+            .Concat(variants.Select(v => v.Id))
+            .Distinct()
+            .Where(id => types.Contains(BenchTargets.TypeOf(id)))
+            .Concat(variants.Select(v => v.Name).Where(name => types.Contains(BenchTargets.TypeOf(name))))
+            .Concat((peers ?? PeerSet.None).Peers.Select(p => p.Info.Id).Where(id => types.Contains(BenchTargets.TypeOf(id))))
+            .Concat(types.SelectMany(BenchTargets.Yardsticks))
+            .ToList();
+        return new SuitePlan(ids, options.EffectiveShapes, options.EffectiveThreads, peers);
+    }
+
     private static int Run(BenchmarkOptions options)
     {
         var clock = Stopwatch.StartNew();
-        var types = options.EffectiveTypes;
-        foreach (var s in options.EffectiveShapes) BenchmarkOptions.ParseShape(s);
-        var chosen = options.Impls is { Count: > 0 }
-            ? options.Impls.Where(id => !IsYardstick(id) && !PeerSet.IsPeer(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList()
-            : BuiltIn.Implementations.All.Where(i => i.Info.Family != Family.Mutant).ToList();
-        chosen = chosen.Where(i => types.Contains(i.ElementType == typeof(float) ? "f32" : "f64")).ToList();
-        int threads = options.EffectiveThreads;
         // The peers (oneDNN, float32 only) join every run that includes float32, as the yardsticks do; a missing library
         // leaves them out with a one-line reason, and the rest runs.
-        using var peers = types.Contains("f32")
-            ? PeerSet.Load(threads, options.OneDnnLibraryName ?? OneDnnLibrary.DefaultLibraryName)
+        using var peers = options.EffectiveTypes.Contains("f32")
+            ? PeerSet.Load(options.EffectiveThreads, options.OneDnnLibraryName ?? OneDnnLibrary.DefaultLibraryName)
             : PeerSet.None;
-        var ids = chosen.Select(i => i.Info.Id).Concat(peers.Peers.Select(p => p.Info.Id)).Concat(types.SelectMany(Yardsticks)).ToList();
-        CurrentPlan = new SuitePlan(ids, options.EffectiveShapes, threads, peers);
-        if (types.Contains("f32")) Console.WriteLine(ReportWriter.PeerLine(peers, threads));
+        var plan = Plan(options, peers);
+        if (options.EffectiveTypes.Contains("f32")) Console.WriteLine(ReportWriter.PeerLine(peers, plan.Threads));
+        var implementations = plan.Ids.Where(id => !BenchTargets.IsYardstick(id)).ToList();
 
-        var checkedImpls = chosen.Concat(peers.Peers).ToList();
-        Console.WriteLine($"Checking {checkedImpls.Count} implementations before benchmarking...");
-        var verdicts = Verify(checkedImpls);
+        Console.WriteLine($"Checking {implementations.Count} implementations before benchmarking...");
+        var verdicts = Verify(implementations, implementations.Select(id => PeerSet.IsPeer(id) ? peers.Get(id) : BenchTargets.Resolve(id, plan.Threads)).ToList());
         foreach (var (id, v) in verdicts) Console.WriteLine($"  {id,-26} {(v ? "correct" : "FLAWED")}");
 
         string root = RepositoryRoot();
-        string output = Path.GetFullPath(options.OutputDirectory ?? Path.Combine(root, "reports"));
-        string artifacts = Path.Combine(root, "BenchmarkDotNet.Artifacts");
-        var summary = BenchmarkRunner.Run<BackwardBenchmarks>(Config(options.Quick, artifacts));
+        string output = options.EffectiveOutputDirectory(root);
+        // A folder of its own per run: BenchmarkDotNet names its exports after the benchmark type, so two runs sharing
+        // one folder (two suites in one process) would copy each other's files.
+        string artifacts = Path.Combine(root, "BenchmarkDotNet.Artifacts", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
+        var config = Config(options.Quick, artifacts);
+        var summary = BenchmarkRunner.Run(Cases(plan, config));
         Directory.CreateDirectory(output);
 
-        int rounds = options.Quick ? 5 : 15;
+        int rounds = options.EffectivePairedRounds;
         Console.WriteLine($"Paired roofline: the fast kernels and the bandwidth yardsticks timed back to back, {rounds} rounds per type and shape...");
-        var paired = PairedRoofline.Measure(CurrentPlan, rounds, seed: 20261201, progress: Console.WriteLine);
+        var paired = PairedRoofline.Measure(plan, rounds, seed: 20261201, progress: Console.WriteLine);
 
-        var rows = ReportWriter.Rows(summary, verdicts, paired.Percents);
-        string command = "dotnet run -c Release --project bench" + (options.Quick ? " -- --quick" : "") + Describe(options);
-        File.WriteAllText(Path.Combine(output, "benchmark-report.md"), ReportWriter.Markdown(rows, summary, CurrentPlan, command, clock.Elapsed, ReportWriter.Verification(chosen), paired.PeerRatios));
-        ChartWriter.WriteSvg(rows, CurrentPlan.Shapes, Path.Combine(output, "throughput.svg"));
+        var rows = ReportWriter.Rows(summary, verdicts, paired.Percent);
+        string command = "dotnet run -c Release --project bench" + Describe(options);
+        var chosen = implementations.Where(id => !KernelVariant.IsVariant(id) && !PeerSet.IsPeer(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList();
+        File.WriteAllText(Path.Combine(output, "benchmark-report.md"),
+            ReportWriter.Markdown(rows, summary, plan, command, clock.Elapsed, ReportWriter.Variants(paired.Variants) + ReportWriter.Verification(chosen), paired.PeerRatios));
+        ChartWriter.WriteSvg(rows, plan.Shapes, Path.Combine(output, "throughput.svg"));
         foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(output, Path.GetFileName(file)), overwrite: true);
-        foreach (var line in ReportWriter.PeerSummary(rows, paired.PeerRatios, CurrentPlan)) Console.WriteLine(line);
+        foreach (var line in ReportWriter.PeerSummary(rows, paired.PeerRatios, plan)) Console.WriteLine(line);
         Console.WriteLine($"Report written to {output} in {clock.Elapsed.TotalMinutes:F1} min.");
         return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
+    }
+
+    /// <summary>
+    /// The BenchmarkDotNet run of <paramref name="plan"/>: one case per (shape, name), each carrying its own values of
+    /// <see cref="BackwardBenchmarks.Shape"/>, <see cref="BackwardBenchmarks.Impl"/> and <see cref="BackwardBenchmarks.Threads"/>
+    /// as parameter instances (built here rather than by a parameter source, which could only read a static).
+    /// </summary>
+    public static BenchmarkRunInfo Cases(SuitePlan plan, IConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(config);
+        var template = BenchmarkConverter.TypeToBenchmarks(typeof(BackwardBenchmarks), config).BenchmarksCases.Single();
+        var style = SummaryStyle.Default;
+        var shape = new ParameterDefinition(nameof(BackwardBenchmarks.Shape), false, [.. plan.Shapes], false, typeof(string), 0);
+        var peers = new ParameterDefinition(nameof(BackwardBenchmarks.Peers), false, [plan.PeerRows], false, typeof(PeerSet), 0);
+        var impl = new ParameterDefinition(nameof(BackwardBenchmarks.Impl), false, [.. plan.Ids], false, typeof(string), 0);
+        var threads = new ParameterDefinition(nameof(BackwardBenchmarks.Threads), false, [plan.Threads], false, typeof(int), 0);
+        var cases = plan.Shapes.SelectMany(s => plan.Ids.Select(id => BenchmarkCase.Create(template.Descriptor, template.Job,
+                new ParameterInstances([new ParameterInstance(shape, s, style), new ParameterInstance(impl, id, style), new ParameterInstance(threads, plan.Threads, style), new ParameterInstance(peers, plan.PeerRows, style)]),
+                template.Config)))
+            .ToArray();
+        return new BenchmarkRunInfo(cases, typeof(BackwardBenchmarks), template.Config);
     }
 
     private static string Describe(BenchmarkOptions o)
     {
         var parts = new List<string>();
+        if (o.Quick) parts.Add("--quick");
         if (o.Impls is { Count: > 0 }) parts.Add("--impl " + string.Join(' ', o.Impls));
         if (o.Types is { Count: > 0 }) parts.Add("--type " + string.Join(' ', o.Types));
         if (o.Shapes is { Count: > 0 }) parts.Add("--shape " + string.Join(' ', o.Shapes));
         if (o.Threads is not null) parts.Add($"--threads {o.Threads}");
-        if (parts.Count == 0) return "";
-        return (o.Quick ? " " : " -- ") + string.Join(' ', parts);
+        if (o.Variants is { Count: > 0 }) parts.Add("--variant " + string.Join(' ', o.Variants));
+        if (o.PairedRounds is not null) parts.Add($"--rounds {o.PairedRounds}");
+        return parts.Count == 0 ? "" : " -- " + string.Join(' ', parts);
     }
 
     /// <summary>
@@ -161,56 +198,22 @@ public static class BenchmarkSuite
             .WithOptions(ConfigOptions.JoinSummary);
     }
 
-    /// <summary>The verdicts shown beside the timings: the verifier on 20 fixed-seed random cases and the golden cases, no shrinking or diagnosis.</summary>
-    public static IReadOnlyDictionary<string, bool> Verify(IReadOnlyList<IBatchNormBackward> implementations)
+    /// <summary>
+    /// The verdicts shown beside the timings, keyed by the names timed (<paramref name="names"/>, which name a variant by its
+    /// settings where the implementation's own id does not): the verifier on 20 fixed-seed random cases and the golden
+    /// cases, no shrinking or diagnosis.
+    /// </summary>
+    public static IReadOnlyDictionary<string, bool> Verify(IReadOnlyList<string> names, IReadOnlyList<IBatchNormBackward> implementations)
     {
+        ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(implementations);
         var options = new VerifierOptions { Cases = 20, Seed = 42, Shrink = false, Diagnose = false };
-        return Verifier.Run(implementations, options).ToDictionary(r => r.Id, r => r.Found == Verdict.Correct);
+        var reports = Verifier.Run(implementations, options);
+        return names.Select((name, i) => (name, reports[i].Found == Verdict.Correct)).ToDictionary(v => v.name, v => v.Item2);
     }
 
-    /// <summary>Builds the inputs of (id, shape) and returns the call to measure.</summary>
-    public static Action Bind(string id, string shape)
-    {
-        int threads = CurrentPlan.Threads;
-        if (PeerSet.IsPeer(id)) return CurrentPlan.PeerRows.Bind(id, shape);
-        if (IsYardstick(id))
-        {
-            var (n, d) = BenchmarkOptions.ParseShape(shape);
-            int t = id.Contains("-mt-", StringComparison.Ordinal) ? threads : 1;
-            // The multi-core yardstick stores as the multi-core kernels do: non-temporal once dx exceeds the threshold.
-            bool nt = id.Contains("-nt-", StringComparison.Ordinal)
-                || (t > 1 && (long)n * d * (TypeOf(id) == "f32" ? 4 : 8) >= KernelOptions.DefaultNonTemporalThresholdBytes);
-            if (TypeOf(id) == "f32")
-            {
-                var data = BenchData<float>.For(shape);
-                var x = data.X;
-                return () => StreamKernel.Consume(StreamKernel.Run(x, data.Dout, data.Dx, nt, t));
-            }
-            else
-            {
-                var data = BenchData<double>.For(shape);
-                var x = data.X;
-                return () => StreamKernel.Consume(StreamKernel.Run(x, data.Dout, data.Dx, nt, t));
-            }
-        }
-        var impl = BuiltIn.WithThreads(BuiltIn.Implementations.Get(id), threads);
-        switch (impl)
-        {
-            case IBatchNormBackward<double> f64:
-            {
-                var data = BenchData<double>.For(shape);
-                return () => f64.Backward(data.Cache, data.Dout, data.Dx, data.Dgamma, data.Dbeta);
-            }
-            case IBatchNormBackward<float> f32:
-            {
-                var data = BenchData<float>.For(shape);
-                return () => f32.Backward(data.Cache, data.Dout, data.Dx, data.Dgamma, data.Dbeta);
-            }
-            default:
-                throw new NotSupportedException($"{id}: element type {impl.ElementType.Name} is not benchmarked.");
-        }
-    }
+    /// <summary>Builds the inputs of (name, shape) and returns the call to measure (<see cref="BenchTargets.Bind"/>).</summary>
+    public static Action Bind(string id, string shape, int threads, PeerSet? peers = null) => BenchTargets.Bind(id, shape, threads, peers);
 
     private static string RepositoryRoot()
     {

@@ -25,11 +25,11 @@ public static class ChartWriter
         foreach (var s in shapes) categories.Labels.Add(s.Replace("x", "×", StringComparison.Ordinal));
         model.Axes.Add(categories);
         model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Left, Title = "GB/s", MajorGridlineStyle = LineStyle.Dot, MinorGridlineStyle = LineStyle.None });
-        var palette = OxyPalettes.Jet(Math.Max(2, rows.Select(r => r.Id).Distinct().Count(id => !BenchmarkSuite.IsYardstick(id) && !Peers.PeerSet.IsPeer(id))));
+        var palette = OxyPalettes.Jet(Math.Max(2, rows.Select(r => r.Id).Distinct().Count(id => !BenchTargets.IsYardstick(id) && !Peers.PeerSet.IsPeer(id))));
         int colour = 0;
-        foreach (var group in rows.GroupBy(r => r.Id).OrderBy(g => BenchmarkSuite.IsYardstick(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in rows.GroupBy(r => r.Id).OrderBy(g => BenchTargets.IsYardstick(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal))
         {
-            bool stick = BenchmarkSuite.IsYardstick(group.Key);
+            bool stick = BenchTargets.IsYardstick(group.Key);
             bool peer = Peers.PeerSet.IsPeer(group.Key);
             bool flawed = group.Any(r => r.Verdict == "FLAWED");
             var series = new LineSeries

@@ -57,15 +57,16 @@ public static class ReportWriter
         var raw = new List<BenchRow>();
         foreach (var report in summary.Reports)
         {
-            string id = (string)report.BenchmarkCase.Parameters["Impl"];
-            string shape = (string)report.BenchmarkCase.Parameters["Shape"];
+            string id = (string)report.BenchmarkCase.Parameters[nameof(BackwardBenchmarks.Impl)];
+            string shape = (string)report.BenchmarkCase.Parameters[nameof(BackwardBenchmarks.Shape)];
+            int threads = (int)report.BenchmarkCase.Parameters[nameof(BackwardBenchmarks.Threads)];
             var (n, d) = BenchmarkOptions.ParseShape(shape);
-            string type = BenchmarkSuite.TypeOf(id);
-            string verdict = BenchmarkSuite.IsYardstick(id) ? "yardstick" : verdicts.TryGetValue(id, out bool ok) && ok ? "correct" : "FLAWED";
+            string type = BenchTargets.TypeOf(id);
+            string verdict = BenchTargets.IsYardstick(id) ? "yardstick" : verdicts.TryGetValue(id, out bool ok) && ok ? "correct" : "FLAWED";
             double median = report.ResultStatistics?.Median ?? double.NaN;
             double best = report.ResultStatistics?.Min ?? double.NaN;
             long? allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase);
-            raw.Add(new BenchRow(id, type, shape, verdict, median, best, allocated, 5L * n * d * (type == "f32" ? 4 : 8), BenchmarkSuite.IsMultiCore(id)));
+            raw.Add(new BenchRow(id, type, shape, verdict, median, best, allocated, 5L * n * d * (type == "f32" ? 4 : 8), BenchTargets.IsMultiCore(id, threads)));
         }
         var result = new List<BenchRow>();
         foreach (var row in raw)
@@ -248,6 +249,28 @@ public static class ReportWriter
         sb.AppendLine("Chart: [throughput.svg](throughput.svg). BenchmarkDotNet's own exports (JSON, CSV) are next to this file.");
         sb.AppendLine();
         sb.Append(verification);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The report's section on kernel variants (<c>--variant</c>): what each costs against the kernel it comes from, per
+    /// shape, from the paired rounds. Empty when the run had no variants.
+    /// </summary>
+    public static string Variants(IReadOnlyList<VariantCost> costs)
+    {
+        ArgumentNullException.ThrowIfNull(costs);
+        if (costs.Count == 0) return "";
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("## Kernel variants");
+        sb.AppendLine();
+        sb.AppendLine("Each variant's time divided by its own kernel's time in the same paired round, minus 1 (positive: the variant is slower); median and interquartile range over the rounds.");
+        sb.AppendLine();
+        sb.AppendLine("| variant | shape | change (median) | IQR | rounds |");
+        sb.AppendLine("|---|---|---:|---:|---:|");
+        foreach (var v in costs)
+            sb.AppendLine(c, $"| `{v.Variant}` | {v.Shape.Replace("x", "×", StringComparison.Ordinal)} | {v.Median:+0.0%;-0.0%} | {v.Q1:+0.0%;-0.0%} to {v.Q3:+0.0%;-0.0%} | {v.Rounds} |");
+        sb.AppendLine();
         return sb.ToString();
     }
 

@@ -15,30 +15,41 @@ namespace BnVerify.Bench.Benchmarks;
 /// </summary>
 public static class StreamKernel
 {
-    /// <summary>Runs the pattern on <paramref name="threads"/> threads; returns the pass-1 sum (to keep the reads alive).</summary>
-    public static unsafe double Run<T>(T[] x, T[] dout, T[] dx, bool nonTemporal, int threads) where T : unmanaged
+    /// <summary>
+    /// Runs the pattern on <paramref name="threads"/> threads over the very arrays a kernel reads and writes (the cache's x,
+    /// dout, dx); returns the pass-1 sum (to keep the reads alive).
+    /// </summary>
+    public static unsafe double Run<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, bool nonTemporal, int threads) where T : unmanaged
     {
-        if (threads <= 1) return Part(x, dout, dx, 0, x.Length, nonTemporal);
-        double total = 0;
-        var partial = new double[threads];
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, w =>
+        if (x.Length != dout.Length || x.Length != dx.Length) throw new ArgumentException("x, dout and dx must have the same length");
+        fixed (T* xp = x)
+        fixed (T* gp = dout)
+        fixed (T* yp = dx)
         {
-            // Split on 64-element boundaries so every part keeps the same alignment.
-            int start = (int)((long)x.Length * w / threads) & ~63, end = w == threads - 1 ? x.Length : (int)((long)x.Length * (w + 1) / threads) & ~63;
-            partial[w] = Part(x, dout, dx, start, end, nonTemporal);
-        });
-        foreach (var p in partial) total += p;
-        return total;
+            if (threads <= 1) return Part(xp, gp, yp, 0, x.Length, nonTemporal);
+            var partial = new double[threads];
+            nint xa = (nint)xp, ga = (nint)gp, ya = (nint)yp;
+            int length = x.Length;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, w =>
+            {
+                // Split on 64-element boundaries so every part keeps the same alignment.
+                int start = (int)((long)length * w / threads) & ~63, end = w == threads - 1 ? length : (int)((long)length * (w + 1) / threads) & ~63;
+                partial[w] = Part((T*)xa, (T*)ga, (T*)ya, start, end, nonTemporal);
+            });
+            double total = 0;
+            foreach (var p in partial) total += p;
+            return total;
+        }
     }
 
-    private static unsafe double Part<T>(T[] xa, T[] ga, T[] ya, int start, int end, bool nonTemporal) where T : unmanaged
+    private static unsafe double Part<T>(T* xp, T* gp, T* yp, int start, int end, bool nonTemporal) where T : unmanaged
     {
+        int length = end - start;
         if (typeof(T) == typeof(double))
-            return Pattern(MemoryMarshal.Cast<T, double>(xa.AsSpan(start, end - start)), MemoryMarshal.Cast<T, double>(ga.AsSpan(start, end - start)),
-                MemoryMarshal.Cast<T, double>(ya.AsSpan(start, end - start)), nonTemporal);
-        var s = Pattern(MemoryMarshal.Cast<T, float>(xa.AsSpan(start, end - start)), MemoryMarshal.Cast<T, float>(ga.AsSpan(start, end - start)),
-            MemoryMarshal.Cast<T, float>(ya.AsSpan(start, end - start)), nonTemporal);
-        return s;
+            return Pattern(new ReadOnlySpan<double>((double*)xp + start, length), new ReadOnlySpan<double>((double*)gp + start, length),
+                new Span<double>((double*)yp + start, length), nonTemporal);
+        return Pattern(new ReadOnlySpan<float>((float*)xp + start, length), new ReadOnlySpan<float>((float*)gp + start, length),
+            new Span<float>((float*)yp + start, length), nonTemporal);
     }
 
     /// <summary>The pattern at the widest accelerated vector width, the width the kernels run at.</summary>

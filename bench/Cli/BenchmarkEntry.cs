@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using BnVerify.Bench.Benchmarks;
+using BnVerify.Bench.Peers;
 
 namespace BnVerify.Bench.Cli;
 
@@ -37,27 +38,71 @@ internal static partial class BenchmarkEntry
             }
         });
         var threads = CliOptions.IntInRange("--threads", "Worker threads for the multi-core kernels", Environment.ProcessorCount, 1, 1024);
-        var output = new Option<string>("--out") { Description = "Folder for the report, chart and exports (default: reports/ at the repository root)", HelpName = "DIR" };
+        var output = new Option<string>("--out")
+        {
+            Description = "Folder for the report, chart and exports (default: reports/ at the repository root for the full default suite, " +
+                          "reports/partial/ (ignored by git) for a quick or narrowed run, so the committed report is never overwritten by one)",
+            HelpName = "DIR",
+        };
+        var variant = KernelVariantOption("--variant",
+            "A fast kernel with changed settings, measured beside the kernel (its cost in paired rounds); e.g. fused-simd-nt-f64:stores=never " +
+            "(keys: threads, stores=never|whenlarge|always, prefetch=on|off, width=512|256|128, nt-threshold, parallel-threshold); repeatable");
+        var rounds = CliOptions.IntInRange("--rounds", "Rounds of the paired roofline per type and shape (default 15, with --quick 5)", 15, 2, 1000);
         root.Add(quick);
         root.Add(impl);
         root.Add(type);
         root.Add(shape);
         root.Add(threads);
         root.Add(output);
+        root.Add(variant);
+        root.Add(rounds);
         root.SetAction(parseResult => BenchmarkSuite.RunAsync(new BenchmarkOptions(
             Quick: parseResult.GetValue(quick),
             Impls: BenchmarkIds(parseResult.GetValue(impl)),
             Types: parseResult.GetValue(type) is { } t ? [t] : null,
             Shapes: parseResult.GetValue(shape)?.Select(s => s.Replace('×', 'x').Replace('X', 'x')).ToList(),
             Threads: parseResult.GetResult(threads) is { Implicit: false } ? parseResult.GetValue(threads) : null,
-            OutputDirectory: parseResult.GetValue(output))).GetAwaiter().GetResult());
+            OutputDirectory: parseResult.GetValue(output),
+            Variants: parseResult.GetValue(variant)?.Select(v => KernelVariant.Parse(v).Name).ToList(),
+            PairedRounds: parseResult.GetResult(rounds) is { Implicit: false } ? parseResult.GetValue(rounds) : null)).GetAwaiter().GetResult());
+    }
+
+    /// <summary>
+    /// A repeatable option of kernel variants <c>ID:KEY=VALUE[,KEY=VALUE...]</c> (<see cref="KernelVariant"/>); a variant
+    /// that does not parse is a parse error naming the problem (exit 2).
+    /// </summary>
+    internal static Option<string[]> KernelVariantOption(string name, string description)
+    {
+        var option = new Option<string[]>(name)
+        {
+            Description = description,
+            HelpName = "ID:KEY=VALUE",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                try
+                {
+                    KernelVariant.Parse(token.Value);
+                }
+                catch (FormatException e)
+                {
+                    result.AddError($"{name}: {e.Message}");
+                    return;
+                }
+            }
+        });
+        return option;
     }
 
     /// <summary>The ids given to <c>--impl</c>: implementations (checked against the registry, before any work) and yardsticks.</summary>
     private static List<string> BenchmarkIds(string[]? values)
     {
         var ids = CliOptions.SplitIds(values ?? []).ToList();
-        CliOptions.Selected(BuiltIn.Implementations, ids.Where(id => !BenchmarkSuite.IsYardstick(id)).ToArray());
+        CliOptions.Selected(BuiltIn.Implementations, ids.Where(id => !BenchTargets.IsYardstick(id) && !PeerSet.IsPeer(id)).ToArray());
         return ids;
     }
 

@@ -153,6 +153,9 @@ public sealed class PeerSet : IDisposable
         return bn.Backward;
     }
 
+    /// <summary>"onednn" when the library is loaded, else "none" (the value BenchmarkDotNet shows for the Peers parameter).</summary>
+    public override string ToString() => Library is null ? "none" : "onednn";
+
     /// <summary>Releases the prepared primitives and their buffers.</summary>
     public void Dispose()
     {

@@ -27,16 +27,31 @@ public static class AffineRows
 
     /// <summary>float64: writes <paramref name="dx"/> (rows×d) from <paramref name="x"/> and <paramref name="dout"/> with the per-column constants a, b, c (length d).</summary>
     public static void Apply(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, Span<double> dx,
-        ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool nonTemporal)
-    {
-        RowsAt(SimdWidth.Widest, x, dout, dx, a, b, c, nonTemporal);
-    }
+        ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool nonTemporal) =>
+        Apply(x, dout, dx, a, b, c, nonTemporal, KernelOptions.Default);
 
     /// <summary>float32: writes <paramref name="dx"/> (rows×d) from <paramref name="x"/> and <paramref name="dout"/> with the per-column constants a, b, c (length d).</summary>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> dx,
-        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, bool nonTemporal)
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, bool nonTemporal) =>
+        Apply(x, dout, dx, a, b, c, nonTemporal, KernelOptions.Default);
+
+    /// <summary>
+    /// float64, at the vector width and with the prefetch setting of <paramref name="options"/> (<see cref="KernelOptions.VectorBits"/>,
+    /// <see cref="KernelOptions.Prefetch"/>; its store and thread settings are the caller's business): bitwise the same dx whatever they are.
+    /// </summary>
+    public static void Apply(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, Span<double> dx,
+        ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool nonTemporal, KernelOptions options)
     {
-        RowsAt(SimdWidth.Widest, x, dout, dx, a, b, c, nonTemporal);
+        ArgumentNullException.ThrowIfNull(options);
+        RowsAt(options.VectorBits, options.Prefetch, x, dout, dx, a, b, c, nonTemporal);
+    }
+
+    /// <summary>float32, at the vector width and with the prefetch setting of <paramref name="options"/>: bitwise the same dx whatever they are.</summary>
+    public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> dx,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, bool nonTemporal, KernelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RowsAt(options.VectorBits, options.Prefetch, x, dout, dx, a, b, c, nonTemporal);
     }
 
     /// <summary>
@@ -45,28 +60,47 @@ public static class AffineRows
     /// </summary>
     internal static void RowsAt<T>(int widthBits, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
         ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        RowsAt(widthBits, prefetch: true, x, dout, dx, a, b, c, nonTemporal);
+
+    /// <summary>The kernel at a chosen width, with or without software prefetch: the one branch on either, once per call.</summary>
+    internal static void RowsAt<T>(int widthBits, bool prefetch, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(x.Length, dout.Length, dx.Length, a.Length, b.Length, c.Length);
+        if (prefetch) RowsAt<T, Prefetching>(widthBits, x, dout, dx, a, b, c, nonTemporal);
+        else RowsAt<T, NoPrefetch>(widthBits, x, dout, dx, a, b, c, nonTemporal);
+    }
+
+    private static void RowsAt<T, TP>(int widthBits, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TP : struct, IPrefetchPolicy
+    {
         switch (widthBits)
         {
-            case 512: Rows<T, Vector512<T>, Width512<T>>(x, dout, dx, a, b, c, nonTemporal); break;
-            case 256: Rows<T, Vector256<T>, Width256<T>>(x, dout, dx, a, b, c, nonTemporal); break;
-            case 128: Rows<T, Vector128<T>, Width128<T>>(x, dout, dx, a, b, c, nonTemporal); break;
+            case 512: Rows<T, Vector512<T>, Width512<T>, TP>(x, dout, dx, a, b, c, nonTemporal); break;
+            case 256: Rows<T, Vector256<T>, Width256<T>, TP>(x, dout, dx, a, b, c, nonTemporal); break;
+            case 128: Rows<T, Vector128<T>, Width128<T>, TP>(x, dout, dx, a, b, c, nonTemporal); break;
             default: throw new ArgumentOutOfRangeException(nameof(widthBits), widthBits, "the vector width is 512, 256 or 128 bits.");
         }
     }
 
-    /// <summary>The kernel at one vector width <typeparamref name="TVec"/> (see <see cref="ISimdWidth{T, TVec}"/>).</summary>
+    /// <summary>
+    /// The kernel at one vector width <typeparamref name="TVec"/> (see <see cref="ISimdWidth{T, TVec}"/>), prefetching when
+    /// <typeparamref name="TP"/> says so (a JIT-time constant: the body without prefetch has no test for it).
+    /// </summary>
     // Always fully optimized: a kernel called a few times on large data would otherwise run its loop as tier-0 or
     // on-stack-replacement code, which spills loop variables: the whole backward at 16384×1024 measured 75% instead of 85%
     // of the roofline in float64 and 87% instead of 102% in float32 that way (paired rounds, AVX2 VM), about 12–15% slower.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Rows<T, TVec, TW>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
+    private static unsafe void Rows<T, TVec, TW, TP>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
         ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVec : struct
         where TW : struct, ISimdWidth<T, TVec>
+        where TP : struct, IPrefetchPolicy
     {
         int d = a.Length;
         int rows = x.Length / d;
@@ -96,7 +130,7 @@ public static class AffineRows
                 }
                 for (; j + w <= (nuint)d; j += w)
                 {
-                    if (Sse.IsSupported && ((row + j) & lineMask) < w)
+                    if (TP.Enabled && Sse.IsSupported && ((row + j) & lineMask) < w)
                     {
                         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + ahead)));
                         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + ahead)));

@@ -44,9 +44,19 @@ public static class ColumnSums
     /// row-major, the same length, a whole number of rows) into <paramref name="sumDout"/> and <paramref name="sumDoutXmu"/> (length d).
     /// </summary>
     public static void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, ReadOnlySpan<double> mean,
-        Span<double> sumDout, Span<double> sumDoutXmu)
+        Span<double> sumDout, Span<double> sumDoutXmu) =>
+        Accumulate(x, dout, mean, sumDout, sumDoutXmu, KernelOptions.Default);
+
+    /// <summary>
+    /// As <see cref="Accumulate(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/>,
+    /// at the vector width and with the prefetch setting of <paramref name="options"/> (<see cref="KernelOptions.VectorBits"/>,
+    /// <see cref="KernelOptions.Prefetch"/>); the result is bitwise the same whatever they are.
+    /// </summary>
+    public static void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, ReadOnlySpan<double> mean,
+        Span<double> sumDout, Span<double> sumDoutXmu, KernelOptions options)
     {
-        SumsAt(SimdWidth.Widest, x, dout, mean, sumDout, sumDoutXmu);
+        ArgumentNullException.ThrowIfNull(options);
+        SumsAt(options.VectorBits, options.Prefetch, x, dout, mean, sumDout, sumDoutXmu);
     }
 
     /// <summary>Rows per float32 block: the float32 column sums cover at most this many rows before they are widened into float64.</summary>
@@ -63,8 +73,19 @@ public static class ColumnSums
     /// per chunk, measured 82% instead of 88% of the yardstick at 16384×1024 (paired rounds).
     /// </summary>
     public static void Accumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, ReadOnlySpan<float> mean,
-        Span<double> sumDout, Span<double> sumDoutXmu)
+        Span<double> sumDout, Span<double> sumDoutXmu) =>
+        Accumulate(x, dout, mean, sumDout, sumDoutXmu, KernelOptions.Default);
+
+    /// <summary>
+    /// As <see cref="Accumulate(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{double}, Span{double})"/>,
+    /// at the vector width and with the prefetch setting of <paramref name="options"/>; the result is bitwise the same whatever they are.
+    /// </summary>
+    public static void Accumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, ReadOnlySpan<float> mean,
+        Span<double> sumDout, Span<double> sumDoutXmu, KernelOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        int width = options.VectorBits;
+        bool prefetch = options.Prefetch;
         int d = mean.Length;
         Check(x.Length, dout.Length, d, sumDout.Length, sumDoutXmu.Length);
         int rows = x.Length / d;
@@ -77,9 +98,9 @@ public static class ColumnSums
             int blockRows = Math.Min(Float32BlockRows, rows - b0);
             blockDout.Clear();
             blockDoutXmu.Clear();
-            SumsAt(SimdWidth.Widest, x.Slice(b0 * d, blockRows * d), dout.Slice(b0 * d, blockRows * d), mean, blockDout, blockDoutXmu);
-            Widen(blockDout, sumDout);
-            Widen(blockDoutXmu, sumDoutXmu);
+            SumsAt(width, prefetch, x.Slice(b0 * d, blockRows * d), dout.Slice(b0 * d, blockRows * d), mean, blockDout, blockDoutXmu);
+            Widen(blockDout, sumDout, width);
+            Widen(blockDoutXmu, sumDoutXmu, width);
         }
     }
 
@@ -91,27 +112,44 @@ public static class ColumnSums
     /// lets the tests run every width's body on any machine.
     /// </summary>
     internal static void SumsAt<T>(int widthBits, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        SumsAt(widthBits, prefetch: true, x, dout, mean, sumDout, sumDoutXmu);
+
+    /// <summary>The kernel at a chosen width, with or without software prefetch: the one branch on either, once per call.</summary>
+    internal static void SumsAt<T>(int widthBits, bool prefetch, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(x.Length, dout.Length, mean.Length, sumDout.Length, sumDoutXmu.Length);
+        if (prefetch) SumsAt<T, Prefetching>(widthBits, x, dout, mean, sumDout, sumDoutXmu);
+        else SumsAt<T, NoPrefetch>(widthBits, x, dout, mean, sumDout, sumDoutXmu);
+    }
+
+    private static void SumsAt<T, TP>(int widthBits, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TP : struct, IPrefetchPolicy
+    {
         switch (widthBits)
         {
-            case 512: Sums<T, Vector512<T>, Width512<T>>(x, dout, mean, sumDout, sumDoutXmu); break;
-            case 256: Sums<T, Vector256<T>, Width256<T>>(x, dout, mean, sumDout, sumDoutXmu); break;
-            case 128: Sums<T, Vector128<T>, Width128<T>>(x, dout, mean, sumDout, sumDoutXmu); break;
+            case 512: Sums<T, Vector512<T>, Width512<T>, TP>(x, dout, mean, sumDout, sumDoutXmu); break;
+            case 256: Sums<T, Vector256<T>, Width256<T>, TP>(x, dout, mean, sumDout, sumDoutXmu); break;
+            case 128: Sums<T, Vector128<T>, Width128<T>, TP>(x, dout, mean, sumDout, sumDoutXmu); break;
             default: throw new ArgumentOutOfRangeException(nameof(widthBits), widthBits, "the vector width is 512, 256 or 128 bits.");
         }
     }
 
-    /// <summary>The kernel at one vector width <typeparamref name="TVec"/> (see <see cref="ISimdWidth{T, TVec}"/>).</summary>
+    /// <summary>
+    /// The kernel at one vector width <typeparamref name="TVec"/> (see <see cref="ISimdWidth{T, TVec}"/>), prefetching when
+    /// <typeparamref name="TP"/> says so (a JIT-time constant: the body without prefetch has no test for it).
+    /// </summary>
     // Always fully optimized: a kernel called a few times on large data would otherwise run its loop as tier-0 or
     // on-stack-replacement code, which spills loop variables: the whole backward at 16384×1024 measured 75% instead of 85%
     // of the roofline in float64 and 87% instead of 102% in float32 that way (paired rounds, AVX2 VM), about 12–15% slower.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Sums<T, TVec, TW>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
+    private static unsafe void Sums<T, TVec, TW, TP>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVec : struct
         where TW : struct, ISimdWidth<T, TVec>
+        where TP : struct, IPrefetchPolicy
     {
         int d = mean.Length;
         int rows = x.Length / d;
@@ -136,7 +174,7 @@ public static class ColumnSums
                 for (; j + w <= d1; j += w)
                 {
                     nuint k = row0 + j;
-                    if (Sse.IsSupported && (k & lineMask) < w)
+                    if (TP.Enabled && Sse.IsSupported && (k & lineMask) < w)
                     {
                         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + ahead)));
                         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + ahead)));
@@ -202,11 +240,11 @@ public static class ColumnSums
         }
     }
 
-    /// <summary>acc += (double)block, vectorized.</summary>
-    private static void Widen(ReadOnlySpan<float> block, Span<double> acc)
+    /// <summary>acc += (double)block, vectorized at up to <paramref name="widthBits"/> (exact: the widening and the float64 add are the same at every width).</summary>
+    private static void Widen(ReadOnlySpan<float> block, Span<double> acc, int widthBits)
     {
         int j = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (widthBits >= 512 && Vector512.IsHardwareAccelerated)
         {
             for (; j + 16 <= block.Length; j += 16)
             {
@@ -215,13 +253,22 @@ public static class ColumnSums
                 (Vector512.Create(acc.Slice(j + 8, 8)) + Vector512.WidenUpper(v)).CopyTo(acc.Slice(j + 8, 8));
             }
         }
-        else if (Vector256.IsHardwareAccelerated)
+        else if (widthBits >= 256 && Vector256.IsHardwareAccelerated)
         {
             for (; j + 8 <= block.Length; j += 8)
             {
                 var v = Vector256.Create(block.Slice(j, 8));
                 (Vector256.Create(acc.Slice(j, 4)) + Vector256.WidenLower(v)).CopyTo(acc.Slice(j, 4));
                 (Vector256.Create(acc.Slice(j + 4, 4)) + Vector256.WidenUpper(v)).CopyTo(acc.Slice(j + 4, 4));
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; j + 4 <= block.Length; j += 4)
+            {
+                var v = Vector128.Create(block.Slice(j, 4));
+                (Vector128.Create(acc.Slice(j, 2)) + Vector128.WidenLower(v)).CopyTo(acc.Slice(j, 2));
+                (Vector128.Create(acc.Slice(j + 2, 2)) + Vector128.WidenUpper(v)).CopyTo(acc.Slice(j + 2, 2));
             }
         }
         for (; j < block.Length; j++) acc[j] += block[j];

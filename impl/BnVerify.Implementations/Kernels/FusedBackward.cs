@@ -51,7 +51,8 @@ public static class FusedBackward
 
     /// <summary>
     /// Computes dx, dgamma and dbeta from the cache's x, mean, invStd and gamma and from <paramref name="dout"/>,
-    /// with the threads and the store kind of <paramref name="options"/>.
+    /// with the threads, the store kind, the vector width and the prefetch setting of <paramref name="options"/> (the width
+    /// and the prefetch are chosen once per call, per pass and chunk, never per element; the result is bitwise the same whatever they are).
     /// Spans must have the lengths <see cref="BatchNormBackward{T}.Backward"/> checks.
     /// </summary>
     public static unsafe void Run<T>(BatchNormCache<T> cache, ReadOnlySpan<T> dout, Span<T> dx, Span<T> dgamma, Span<T> dbeta,
@@ -83,13 +84,13 @@ public static class FusedBackward
         {
             if (workers == 1)
             {
-                SumChunks(cache.X, dout, mean, pp, sd, d, 0, chunks, n);
+                SumChunks(cache.X, dout, mean, pp, sd, d, 0, chunks, n, options);
             }
             else
             {
                 fixed (T* xp = cache.X)
                 fixed (T* gp = dout)
-                    Parallel1<T>(workers, (nint)xp, (nint)gp, (nint)mp, (nint)pp, sd, n, d, chunks);
+                    Parallel1<T>(workers, (nint)xp, (nint)gp, (nint)mp, (nint)pp, sd, n, d, chunks, options);
             }
         }
 
@@ -121,7 +122,7 @@ public static class FusedBackward
 
         if (workers == 1)
         {
-            Affine(cache.X, dout, dx, a, b, cc, nonTemporal);
+            Affine(cache.X, dout, dx, a, b, cc, nonTemporal, options);
         }
         else
         {
@@ -129,7 +130,7 @@ public static class FusedBackward
             fixed (T* gp = dout)
             fixed (T* yp = dx)
             fixed (T* tp = table)
-                Parallel2<T>(workers, (nint)xp, (nint)gp, (nint)yp, (nint)tp, st, n, d, chunks, nonTemporal);
+                Parallel2<T>(workers, (nint)xp, (nint)gp, (nint)yp, (nint)tp, st, n, d, chunks, nonTemporal, options);
         }
     }
 
@@ -144,7 +145,8 @@ public static class FusedBackward
     }
 
     /// <summary>Pass 1 over chunks [c0, c1): each chunk's sums go to its own slot (two rows of stride <paramref name="sd"/>) of the partials table at <paramref name="partials"/>.</summary>
-    private static unsafe void SumChunks<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, double* partials, int sd, int d, int c0, int c1, int n)
+    private static unsafe void SumChunks<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, double* partials, int sd, int d, int c0, int c1, int n,
+        KernelOptions options)
         where T : unmanaged
     {
         for (int c = c0; c < c1; c++)
@@ -157,28 +159,29 @@ public static class FusedBackward
             var xs = x.Slice(r0 * d, (r1 - r0) * d);
             var gs = dout.Slice(r0 * d, (r1 - r0) * d);
             if (typeof(T) == typeof(double))
-                ColumnSums.Accumulate(MemoryMarshal.Cast<T, double>(xs), MemoryMarshal.Cast<T, double>(gs), MemoryMarshal.Cast<T, double>(mean), sumDout, sumDoutXmu);
+                ColumnSums.Accumulate(MemoryMarshal.Cast<T, double>(xs), MemoryMarshal.Cast<T, double>(gs), MemoryMarshal.Cast<T, double>(mean), sumDout, sumDoutXmu, options);
             else
-                ColumnSums.Accumulate(MemoryMarshal.Cast<T, float>(xs), MemoryMarshal.Cast<T, float>(gs), MemoryMarshal.Cast<T, float>(mean), sumDout, sumDoutXmu);
+                ColumnSums.Accumulate(MemoryMarshal.Cast<T, float>(xs), MemoryMarshal.Cast<T, float>(gs), MemoryMarshal.Cast<T, float>(mean), sumDout, sumDoutXmu, options);
         }
     }
 
-    private static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+    private static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal,
+        KernelOptions options)
         where T : unmanaged
     {
         if (typeof(T) == typeof(double))
             AffineRows.Apply(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(dout), MemoryMarshal.Cast<T, double>(dx),
-                MemoryMarshal.Cast<T, double>(a), MemoryMarshal.Cast<T, double>(b), MemoryMarshal.Cast<T, double>(c), nonTemporal);
+                MemoryMarshal.Cast<T, double>(a), MemoryMarshal.Cast<T, double>(b), MemoryMarshal.Cast<T, double>(c), nonTemporal, options);
         else
             AffineRows.Apply(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dout), MemoryMarshal.Cast<T, float>(dx),
-                MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), nonTemporal);
+                MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), nonTemporal, options);
     }
 
     /// <summary>Chunks [first, end) of worker <paramref name="w"/> out of <paramref name="workers"/>: contiguous, fixed by the counts alone.</summary>
     private static (int First, int End) ChunksOf(int w, int workers, int chunks) =>
         ((int)((long)w * chunks / workers), (int)((long)(w + 1) * chunks / workers));
 
-    private static unsafe void Parallel1<T>(int workers, nint xp, nint gp, nint mp, nint pp, int sd, int n, int d, int chunks)
+    private static unsafe void Parallel1<T>(int workers, nint xp, nint gp, nint mp, nint pp, int sd, int n, int d, int chunks, KernelOptions options)
         where T : unmanaged
     {
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
@@ -187,11 +190,11 @@ public static class FusedBackward
             var dout = new ReadOnlySpan<T>((void*)gp, n * d);
             var mean = new ReadOnlySpan<T>((void*)mp, d);
             var (c0, c1) = ChunksOf(w, workers, chunks);
-            SumChunks(x, dout, mean, (double*)pp, sd, d, c0, c1, n);
+            SumChunks(x, dout, mean, (double*)pp, sd, d, c0, c1, n, options);
         });
     }
 
-    private static unsafe void Parallel2<T>(int workers, nint xp, nint gp, nint yp, nint tp, int st, int n, int d, int chunks, bool nonTemporal)
+    private static unsafe void Parallel2<T>(int workers, nint xp, nint gp, nint yp, nint tp, int st, int n, int d, int chunks, bool nonTemporal, KernelOptions options)
         where T : unmanaged
     {
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
@@ -203,7 +206,7 @@ public static class FusedBackward
             var dout = new ReadOnlySpan<T>((T*)gp + (long)r0 * d, (r1 - r0) * d);
             var dx = new Span<T>((T*)yp + (long)r0 * d, (r1 - r0) * d);
             var table = (T*)tp;
-            Affine(x, dout, dx, new ReadOnlySpan<T>(table + st, d), new ReadOnlySpan<T>(table + 2 * st, d), new ReadOnlySpan<T>(table + 3 * st, d), nonTemporal);
+            Affine(x, dout, dx, new ReadOnlySpan<T>(table + st, d), new ReadOnlySpan<T>(table + 2 * st, d), new ReadOnlySpan<T>(table + 3 * st, d), nonTemporal, options);
         });
     }
 }

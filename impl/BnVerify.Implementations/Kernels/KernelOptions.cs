@@ -31,12 +31,28 @@ public enum NonTemporal
 /// (read-for-ownership) and evict data for nothing. Measured: at 4096×1024 float64 the non-temporal pass 2 is about
 /// 1.3–1.5× faster, at 64×256 slower.
 /// </param>
+/// <param name="Prefetch">
+/// Whether the two passes issue software prefetches ahead of their loads (<see cref="ColumnSums.PrefetchBytes"/>,
+/// <see cref="AffineRows.PrefetchBytes"/>). On by default; off only to measure what it is worth (the gate plants it as a regression).
+/// </param>
+/// <param name="MaxVectorBits">
+/// The widest vector the kernels may use, in bits: 512, 256 or 128. They run at the narrower of this and the widest width
+/// the CPU accelerates (<see cref="VectorBits"/>); every width gives bitwise the same result. 512 by default (no limit).
+/// </param>
 public sealed record KernelOptions(
     int Threads = 1,
     NonTemporal Stores = NonTemporal.Never,
     long ParallelThresholdBytes = KernelOptions.DefaultParallelThresholdBytes,
-    long NonTemporalThresholdBytes = KernelOptions.DefaultNonTemporalThresholdBytes)
+    long NonTemporalThresholdBytes = KernelOptions.DefaultNonTemporalThresholdBytes,
+    bool Prefetch = true,
+    int MaxVectorBits = 512)
 {
+    /// <summary>The default settings: one thread, ordinary stores, prefetch on, the widest vectors.</summary>
+    public static KernelOptions Default { get; } = new();
+
+    /// <summary>The vector width the kernels run at: the narrower of <see cref="MaxVectorBits"/> and <see cref="SimdWidth.Widest"/>.</summary>
+    public int VectorBits => Math.Min(MaxVectorBits, SimdWidth.Widest);
+
     /// <summary>The measured default of <see cref="ParallelThresholdBytes"/>: 8 MiB per array.</summary>
     public const long DefaultParallelThresholdBytes = 8L << 20;
 
@@ -49,6 +65,7 @@ public sealed record KernelOptions(
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be at least 1");
         if (ParallelThresholdBytes < 0) throw new ArgumentOutOfRangeException(nameof(ParallelThresholdBytes), ParallelThresholdBytes, "must be ≥ 0");
         if (NonTemporalThresholdBytes < 0) throw new ArgumentOutOfRangeException(nameof(NonTemporalThresholdBytes), NonTemporalThresholdBytes, "must be ≥ 0");
+        if (MaxVectorBits is not (128 or 256 or 512)) throw new ArgumentOutOfRangeException(nameof(MaxVectorBits), MaxVectorBits, "must be 128, 256 or 512");
     }
 }
 

@@ -211,3 +211,27 @@ public readonly struct Width128<T> : ISimdWidth<T, Vector128<T>> where T : unman
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector128<T> value) => Vector128.Sum(value);
 }
+
+/// <summary>
+/// Whether a kernel body issues software prefetches: a type argument rather than a flag, so the JIT compiles one body
+/// with the prefetches and one without, and the choice costs nothing per element (<see cref="KernelOptions.Prefetch"/>).
+/// </summary>
+internal interface IPrefetchPolicy
+{
+    /// <summary>True when the body prefetches.</summary>
+    static abstract bool Enabled { get; }
+}
+
+/// <summary>Software prefetch on (the default).</summary>
+internal readonly struct Prefetching : IPrefetchPolicy
+{
+    /// <inheritdoc/>
+    public static bool Enabled => true;
+}
+
+/// <summary>Software prefetch off.</summary>
+internal readonly struct NoPrefetch : IPrefetchPolicy
+{
+    /// <inheritdoc/>
+    public static bool Enabled => false;
+}
