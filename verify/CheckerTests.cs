@@ -99,7 +99,7 @@ public sealed class CheckerTests
     public void No_false_alarm_when_dout_is_constant_per_column_so_dx_is_zero(string id)
     {
         var impl = BuiltIn.Implementations.Get(id);
-        var constantDout = Properties.Problems(new GeneratorRange(ConstantDoutChance: 1));
+        var constantDout = Properties.Source(new GeneratorRange(ConstantDoutChance: 1));
         var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, 100, constantDout);
         Assert.True(falsified is null, falsified?.Message);
     }
@@ -109,7 +109,7 @@ public sealed class CheckerTests
     public void No_false_alarm_on_zero_variance_columns(string id)
     {
         var impl = BuiltIn.Implementations.Get(id);
-        var constantColumns = Properties.Problems(new GeneratorRange(ZeroVarianceChance: 1));
+        var constantColumns = Properties.Source(new GeneratorRange(ZeroVarianceChance: 1));
         var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, 100, constantColumns);
         Assert.True(falsified is null, falsified?.Message);
     }
@@ -118,8 +118,12 @@ public sealed class CheckerTests
     [MemberData(nameof(Ids.All), MemberType = typeof(Ids))]
     public void Large_shapes_are_checked_by_the_closed_form_and_directional_derivatives_with_the_declared_verdict(string id)
     {
+        // The only flaw that cannot show on a large shape: it lives at N = 1 (BackwardPropertyTests catches it there).
+        if (id == "mutant-one-sample-direct") return;
         var impl = BuiltIn.Implementations.Get(id);
-        var p = ProblemGenerator.Generate(new Random(42), 2048, 96, new GeneratorRange(MinEps: 1e-3));
+        // One past the boundaries kernels use (2049 = 32·64 + 1 rows, 97 = 12·8 + 1 columns), so a dropped partial block or
+        // a wrong vector tail shows too.
+        var p = ProblemGenerator.Generate(new Random(42), 2049, 97, new GeneratorRange(MinEps: 1e-3));
         var result = GradientChecker.Check(impl, p, new CheckOptions(ProbesPerGradient: 3));
         // Too large for finite differences: element by element against the checker's closed form, and probed by the
         // directional derivatives, each of which alone reaches the declared verdict.

@@ -23,16 +23,21 @@ internal static class CheckCommand
         seed.Validators.Add(result => CliOptions.RequireRange(result, "--seed", 0, int.MaxValue));
         var maxN = CliOptions.IntInRange("--max-n", "Largest N (rows) of a random problem", 64, 1, 4096);
         var maxD = CliOptions.IntInRange("--max-d", "Largest D (columns) of a random problem", 16, 1, 1024);
+        var noSchedule = new Option<bool>("--no-schedule")
+        {
+            Description = "Random shapes only: leave out the scheduled edge and boundary shapes (N = 1, 2, 3, D = 1, 2^k ± 1 up to 4096 rows and 1025 columns) checked before them",
+        };
 
         var command = new Command("check", "Check implementations against the numerical oracles (finite differences, directional derivatives) on random problems")
         {
-            impl, cases, seed, maxN, maxD,
+            impl, cases, seed, maxN, maxD, noSchedule,
         };
         command.SetAction(parseResult => Run(context,
             CliOptions.Selected(parseResult.GetValue(impl)),
             parseResult.GetValue(cases),
             parseResult.GetValue(seed) ?? Random.Shared.Next(),
-            new GeneratorRange(MaxN: parseResult.GetValue(maxN), MaxD: parseResult.GetValue(maxD))));
+            new GeneratorRange(MaxN: parseResult.GetValue(maxN), MaxD: parseResult.GetValue(maxD)),
+            parseResult.GetValue(noSchedule) ? ShapeSchedule.None : ShapeSchedule.Default));
         return command;
     }
 
@@ -66,11 +71,15 @@ internal static class CheckCommand
         }
     }
 
-    private static int Run(CliContext context, IReadOnlyList<IBatchNormBackward> impls, int cases, int seed, GeneratorRange range)
+    private static int Run(CliContext context, IReadOnlyList<IBatchNormBackward> impls, int cases, int seed, GeneratorRange range, ShapeSchedule schedule)
     {
         var output = context.Output;
+        // The scheduled edge and boundary shapes first, then `cases` random ones (ProblemSource).
+        var source = new ProblemSource(range, schedule);
+        int random = cases;
+        cases = source.Count(random);
         output.Line($"seed: {seed}");
-        output.Line($"check: {impls.Count} implementation(s) x {cases} random case(s), N <= {range.MaxN}, D <= {range.MaxD}");
+        output.Line($"check: {impls.Count} implementation(s) x {cases} case(s): {source.Describe(random)}");
 
         var outcomes = impls.Select(i => new Outcome(i, cases)).ToArray();
         output.RunWithProgress("checking", impls.Count * cases, tick =>
@@ -79,7 +88,7 @@ internal static class CheckCommand
             Parallel.For(0, cases, parallel, c =>
             {
                 // Drawn once per case and shared by every implementation, as are the oracles (CheckAll).
-                var problem = new ProblemSource(range).Case(seed, c);
+                var problem = source.Case(seed, c);
                 var results = GradientChecker.CheckAll(impls, problem);
                 for (int k = 0; k < outcomes.Length; k++)
                 {
@@ -97,7 +106,7 @@ internal static class CheckCommand
         foreach (var outcome in outcomes.Where(o => o.Found == Verdict.Flawed))
         {
             int index = outcome.FirstFailing;
-            var original = new ProblemSource(range).Case(seed, index);
+            var original = source.Case(seed, index);
             var impl = outcome.Impl;
             var smallest = ProblemShrinker.Minimize(original, p => !GradientChecker.Check(impl, p).Pass);
             shrunk[impl.Info.Id] = (index, original, GradientChecker.Check(impl, smallest));
@@ -127,8 +136,8 @@ internal static class CheckCommand
             output.Line($"{outcome.Impl.Info.Id}: smallest failing case (case {s.Index} of seed {seed}, {s.Original.N}x{s.Original.D}, shrunk to {p.N}x{p.D}):");
             foreach (var failure in s.Result.Summary().Split("; ")) output.Line($"  {failure}");
             string name = $"{outcome.Impl.Info.Id}-seed{seed}-case{s.Index}-shrunk";
-            string source = $"bnverify check --seed {seed} --max-n {range.MaxN} --max-d {range.MaxD}: case {s.Index}, shrunk";
-            foreach (var line in CaseWriter.ToJson(name, source, p).TrimEnd('\n').Split('\n')) output.Line(line);
+            string origin = $"bnverify check --seed {seed} --max-n {range.MaxN} --max-d {range.MaxD}{(schedule.Shapes.Count == 0 ? " --no-schedule" : "")}: case {s.Index}, shrunk";
+            foreach (var line in CaseWriter.ToJson(name, origin, p).TrimEnd('\n').Split('\n')) output.Line(line);
         }
 
         var mismatched = outcomes.Where(o => o.Found != o.Impl.Info.Declared).ToList();

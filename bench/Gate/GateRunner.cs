@@ -64,7 +64,7 @@ public static class GateRunner
             return 2;
         }
 
-        stdout.WriteLine($"gate: seed {options.Seed}, {options.Cases} random cases per implementation + {goldenCases.Count} golden cases; " +
+        stdout.WriteLine($"gate: seed {options.Seed}, {ShapeSchedule.Boundaries.Shapes.Count} scheduled + {options.Cases} random cases per implementation + {goldenCases.Count} golden cases; " +
                          $"timing {options.N}×{options.D}, {options.Rounds} rounds, ratios to {GateOptions.ReferenceId}");
         var entries = Measure(options, goldenCases, stdout);
 
@@ -97,11 +97,20 @@ public static class GateRunner
     private static List<GateEntry> Measure(GateOptions options, IReadOnlyList<CaseFile> golden, TextWriter stdout)
     {
         var verdicts = new Dictionary<string, string>();
+        // The scheduled edge and boundary shapes (check's, without its 2048×1024 case), then options.Cases random ones;
+        // each problem's oracles are prepared once for every implementation still passing (CheckAll).
+        var source = new ProblemSource(GeneratorRange.Default, ShapeSchedule.Boundaries);
+        var passing = BuiltIn.Implementations.All.ToHashSet();
+        for (int c = 0; c < source.Count(options.Cases) && passing.Count > 0; c++)
+        {
+            var alive = BuiltIn.Implementations.All.Where(passing.Contains).ToList();
+            var results = GradientChecker.CheckAll(alive, source.Case(options.Seed, c));
+            for (int i = 0; i < alive.Count; i++)
+                if (!results[i].Pass) passing.Remove(alive[i]);
+        }
         foreach (var impl in BuiltIn.Implementations.All)
         {
-            bool pass = true;
-            for (int c = 0; c < options.Cases && pass; c++)
-                pass = GradientChecker.Check(impl, ProblemGenerator.Generate(new Random(options.Seed + c))).Pass;
+            bool pass = passing.Contains(impl);
             foreach (var g in golden)
             {
                 if (!pass) break;
