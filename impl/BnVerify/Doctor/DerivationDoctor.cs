@@ -334,8 +334,7 @@ public static class DerivationDoctor
             Cause? cause = null;
             // (NaN or infinity, where present, has been located above; the cause is sought on the finite samples.)
             {
-                var extra = new List<string>();
-                cause = g == GradientName.Dx ? ExplainDx(extra) : ExplainSum(g, extra);
+                cause = g == GradientName.Dx ? ExplainDx() : ExplainSum(g);
                 bool small = maxError < 1e-3;
                 if (cause is null || cause.Kind is FindingKind.InvStdDiffers or FindingKind.CoefficientsWrong || (small && cause.Kind == FindingKind.NotOfThisForm))
                 {
@@ -347,7 +346,6 @@ public static class DerivationDoctor
                     var precision = ExplainByGrowth(g, withN, withOffset, cause);
                     if (precision is not null) cause = precision;
                 }
-                facts.AddRange(extra);
             }
 
             if (cause is not null && cause.Kind is not (FindingKind.CoefficientsWrong or FindingKind.InvStdDiffers))
@@ -635,7 +633,7 @@ public static class DerivationDoctor
             return samples;
         }
 
-        private Cause? ExplainDx(List<string> facts)
+        private Cause? ExplainDx()
         {
             var columns = new List<DxColumn>();
             foreach (var (s, c) in FitSamples(GradientName.Dx))
@@ -1053,7 +1051,7 @@ public static class DerivationDoctor
 
         // ------------------------------------------------------------------------------------------------ why: dgamma and dbeta
 
-        private Cause? ExplainSum(GradientName g, List<string> facts)
+        private Cause? ExplainSum(GradientName g)
         {
             var samples = FitSamples(g).Select(t => t.Sample).ToList();
             string name = Gradients.NameOf(g);
