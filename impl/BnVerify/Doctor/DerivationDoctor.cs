@@ -1121,7 +1121,9 @@ public static class DerivationDoctor
                 if (failingOnes.Count > 0)
                 {
                     double k = Median(failingOnes);
-                    cause = Try(g == GradientName.Dgamma ? FindingKind.DgammaScaled : FindingKind.DbetaScaled, $"{name} is off by a factor of {Num.Factor(k)}.", (d, j) => d.Fails(g, j) ? k * Exact(d, j) : Exact(d, j));
+                    bool some = samples.Any(d => Enumerable.Range(0, d.D).Any(j => !d.Fails(g, j)));
+                    cause = Try(g == GradientName.Dgamma ? FindingKind.DgammaScaled : FindingKind.DbetaScaled,
+                        $"{(some ? "in the columns that fail, " : "")}{name} is off by a factor of {Num.Factor(k)}.", (d, j) => d.Fails(g, j) ? k * Exact(d, j) : Exact(d, j));
                 }
             }
             if (cause is null && _invStdRatio is { } r2)
