@@ -29,7 +29,7 @@ public sealed class CliProcessTests(CliFixture fixture) : IClassFixture<CliFixtu
     public void Cases_on_the_golden_folder_exits_0_and_writes_the_results_file()
     {
         string output = Path.Combine(fixture.NewFolder(), "out.json");
-        var (code, stdout, stderr) = RunProcess("cases", Path.Combine("golden", "torch"), "--json", output, "--emit-gradients");
+        var (code, stdout, stderr) = RunProcess(["cases", Path.Combine("golden", "torch"), "--json", output, "--emit-gradients", .. Support.Ids.GoldenImplArgs]);
         Assert.True(code == 0, stdout + stderr);
         Assert.Empty(stderr);
         Assert.Contains("\"format\": \"bnverify-results/1\"", File.ReadAllText(output));

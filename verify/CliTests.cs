@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using BnVerify.Bench.Benchmarks;
 using BnVerify.Bench.Cli;
 using BnVerify.Cases;
+using BnVerify.Verify.Support;
 using Xunit;
 
 namespace BnVerify.Verify;
@@ -77,10 +78,13 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
     [Fact]
     public void Check_on_spatial_problems_checks_every_implementation_and_prints_NCHW_counterexamples()
     {
-        var run = CliFixture.Run("check", "--layout", "nchw", "--cases", "20", "--seed", "7");
+        // Every implementation but those whose flaw needs a shape or value the small spatial range lacks (D past 8 or 32
+        // channels, a single row): Ids.BeyondGolden, caught by the scheduled N×D shapes instead.
+        var ids = BuiltIn.Implementations.All.Where(i => !Ids.BeyondGolden.Contains(i.Info.Id)).ToList();
+        var run = CliFixture.Run("check", "--layout", "nchw", "--cases", "20", "--seed", "7", "--impl", string.Join(",", ids.Select(i => i.Info.Id)));
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        Assert.Contains("NCHW N <= 6, C <= 6, H, W <= 7", run.Stdout);
-        foreach (var impl in BuiltIn.Implementations.All)
+        Assert.Contains("20 random NCHW (N ≤ 6, C ≤ 6, H ≤ 7, W ≤ 7)", run.Stdout);
+        foreach (var impl in ids)
         {
             var columns = run.Stdout.Split('\n').First(l => l.StartsWith(impl.Info.Id + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(impl.Info.DeclaredText, columns[2]);
@@ -109,9 +113,14 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         var dx = result.GetProperty("gradients").GetProperty("dx");
         Assert.Equal([2, 3, 4, 4], new[] { dx.GetArrayLength(), dx[0].GetArrayLength(), dx[0][0].GetArrayLength(), dx[0][0][0].GetArrayLength() });
         // Without --impl, spatial cases check every implementation.
+        // One 8×4×2×2 case cannot show every planted flaw (a column past 8 or 32, a single row, gamma = 0): those
+        // mutants pass it and are the only mismatches; every documented implementation gets its declared verdict.
         var all = CliFixture.Run("cases", Path.Combine(AppContext.BaseDirectory, "golden", "torch-nchw", "nchw-normal-8x4x2x2.json"));
-        Assert.True(all.ExitCode == 0, all.Stdout);
+        Assert.True(all.ExitCode is 0 or 1, all.Stdout + all.Stderr);
         Assert.All(BuiltIn.Implementations.All, i => Assert.Contains(i.Info.Id, all.Stdout));
+        var mismatched = all.Stdout.Split('\n').Where(l => l.StartsWith("MISMATCH ", StringComparison.Ordinal) && l.Contains(':', StringComparison.Ordinal))
+            .Select(l => l["MISMATCH ".Length..l.IndexOf(':', StringComparison.Ordinal)]).ToList();
+        Assert.All(mismatched, id => Assert.Equal(Family.Mutant, BuiltIn.Implementations.Get(id).Info.Family));
     }
 
     [Fact]
@@ -125,12 +134,13 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
     [Fact]
     public void Check_without_a_seed_prints_the_seed_it_drew()
     {
-        var run = CliFixture.Run("check", "--cases", "3", "--impl", "alt-simplified");
+        // Random shapes only: this is about the seed, and the scheduled shapes are exercised by the tests above.
+        var run = CliFixture.Run("check", "--cases", "3", "--impl", "alt-simplified", "--no-schedule");
         Assert.Equal(0, run.ExitCode);
         var first = run.Stdout.Split('\n')[0];
         Assert.Matches(@"^seed: \d+$", first);
         // The printed seed reproduces the run.
-        var again = CliFixture.Run("check", "--cases", "3", "--impl", "alt-simplified", "--seed", first["seed: ".Length..]);
+        var again = CliFixture.Run("check", "--cases", "3", "--impl", "alt-simplified", "--no-schedule", "--seed", first["seed: ".Length..]);
         Assert.Equal(run.Stdout, again.Stdout);
     }
 
@@ -164,8 +174,8 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
     public void Check_exits_1_when_a_found_verdict_differs_from_the_declared_one()
     {
         // With one row (N = 1) the exact dx is 0 and the chain-rule formula's missing cross-sample terms do not show:
-        // the declared-flawed implementation passes every case, so its found verdict differs.
-        var run = CliFixture.Run("check", "--impl", "seed001-chain-rule", "--cases", "5", "--max-n", "1", "--seed", "1");
+        // on random shapes alone (no scheduled shapes) the declared-flawed implementation passes every case, so its found verdict differs.
+        var run = CliFixture.Run("check", "--impl", "seed001-chain-rule", "--cases", "5", "--max-n", "1", "--seed", "1", "--no-schedule");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("MISMATCH", run.Stdout);
         Assert.Empty(run.Stderr);
@@ -176,7 +186,8 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
     {
         string folder = fixture.NewFolder();
         string output = Path.Combine(folder, "out.json");
-        var run = CliFixture.Run("cases", CliFixture.GoldenFolder, "--json", output, "--emit-gradients");
+        // Every implementation whose flaw can show on the golden shapes (Ids.BeyondGolden are caught by check's scheduled shapes).
+        var run = CliFixture.Run(["cases", CliFixture.GoldenFolder, "--json", output, "--emit-gradients", .. Ids.GoldenImplArgs]);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
         Assert.Empty(run.Stderr);
         Assert.Equal(["out.json"], Directory.GetFiles(folder).Select(Path.GetFileName)); // no temporary file left behind
@@ -199,7 +210,7 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
             Assert.Equal(file.Problem.Eps, c.GetProperty("eps").GetDouble());
         }
         var impls = root.GetProperty("implementations").EnumerateArray().ToList();
-        Assert.Equal(BuiltIn.Implementations.All.Where(i => i.Layout != Layout.NCHW).Select(i => i.Info.Id), impls.Select(i => i.GetProperty("id").GetString()));
+        Assert.Equal(Ids.GoldenImplIds, impls.Select(i => i.GetProperty("id").GetString()));
         foreach (var impl in impls)
         {
             var info = BuiltIn.Implementations.Get(impl.GetProperty("id").GetString()!).Info;
@@ -264,7 +275,8 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         var golden = CaseFile.Load(Path.Combine(CliFixture.GoldenFolder, "normal-5x3.json"));
         string path = fixture.WriteCase("no-expected.json", CaseWriter.ToJson("no-expected-5x3", "test", golden.Problem));
         string output = Path.Combine(Path.GetDirectoryName(path)!, "results.json");
-        var run = CliFixture.Run("cases", path, "--json", output);
+        // One case cannot catch every flawed implementation (a flaw at N = 1 or past 64 rows passes a 5×3 case): a few that it does.
+        var run = CliFixture.Run("cases", path, "--json", output, "--impl", "seed000-layer,seed002-alt,alt-simplified,fused-simd-f32");
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("numerical", run.Stdout);
         var root = JsonNode.Parse(File.ReadAllText(output))!;
@@ -276,7 +288,7 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
     {
         string output = Path.Combine(fixture.NewFolder(), "out.json");
         File.WriteAllText(output, "old");
-        var run = CliFixture.Run("cases", Path.Combine(CliFixture.GoldenFolder, "normal-3x4.json"), "--json", output);
+        var run = CliFixture.Run("cases", Path.Combine(CliFixture.GoldenFolder, "normal-3x4.json"), "--json", output, "--impl", "seed000-layer,seed002-alt,alt-simplified");
         Assert.Equal(0, run.ExitCode);
         Assert.StartsWith("{", File.ReadAllText(output));
     }

@@ -171,6 +171,106 @@ public sealed class DoctorTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("mutant-dx-scale-1e-7", FindingKind.WrongScale, "off by a constant factor of 1 + 1.0e-7")]
+    [InlineData("mutant-abs-gamma", FindingKind.GammaSign, "|gamma| is used where gamma belongs")]
+    [InlineData("mutant-abs-gamma", FindingKind.Localized, "only in columns where gamma < 0 (confirmed by re-runs")]
+    [InlineData("mutant-nan-gamma-zero", FindingKind.NonFinite, "exactly the columns where gamma = 0")]
+    [InlineData("mutant-one-sample-direct", FindingKind.Localized, "only at N = 1")]
+    [InlineData("mutant-block64-tail", FindingKind.Localized, "at every N > 64 that is not a multiple of 64")]
+    [InlineData("mutant-block64-tail", FindingKind.Localized, "only the rows past the last multiple of 64")]
+    [InlineData("mutant-column-tile32", FindingKind.Localized, "only columns ≥ 32")]
+    [InlineData("mutant-column-tile32", FindingKind.BorrowedSums, "of column j mod 32")]
+    [InlineData("mutant-vector-tail8", FindingKind.Localized, "only the columns past the last multiple of 8")]
+    [InlineData("mutant-vector-tail8", FindingKind.VarianceTermMissing, "in the columns that fail, the variance-path term")]
+    [InlineData("mutant-variance-moments-f64", FindingKind.VarianceCancellation, "grows like the square of the column's offset")]
+    [InlineData("mutant-f32-accumulator", FindingKind.Precision, "grows with N")]
+    public void Facts_come_first_and_a_cause_is_named_only_when_it_explains_the_error(string id, FindingKind kind, string words)
+    {
+        // Without a failing case: the doctor's own cases, its special-values case and its shape sweeps find it.
+        var d = Diagnose(id);
+        Assert.True(d.Findings.Any(f => f.Kind == kind && f.Sentence.Contains(words, StringComparison.Ordinal)), d.Summary());
+        // A named cause states the share of the error it explains; none is named for a cause that does not.
+        foreach (var f in d.Findings.Where(f => f.Kind is not (FindingKind.NoFlawFound or FindingKind.Localized or FindingKind.NonFinite or FindingKind.Unexplained
+                                                     or FindingKind.NotOfThisForm or FindingKind.Precision or FindingKind.VarianceCancellation or FindingKind.WrongAxis or FindingKind.CrossSampleTermsMissing)))
+            Assert.Matches(@"explains (100|99\.\d\d)% of the error", f.Sentence);
+    }
+
+    [Fact]
+    public void A_failing_check_is_located_on_its_own_problem()
+    {
+        // NaN where gamma = 0: the failing case is handed to the doctor, which says where and confirms it by a re-run.
+        var impl = BuiltIn.Implementations.Get("mutant-nan-gamma-zero");
+        var p = ProblemGenerator.Generate(new Random(5), 6, 5);
+        p = new BatchNormProblem(p.N, p.D, p.X, [0.0, 1.5, -2.0, 0.0, 0.7], p.Beta, p.Eps, p.Dout);
+        var failing = GradientChecker.Check(impl, p);
+        Assert.False(failing.Pass);
+        string sentence = DerivationDoctor.Sentence(impl, failing);
+        output.WriteLine(sentence);
+        Assert.Contains("columns 0, 3, exactly the columns where gamma = 0", sentence);
+        Assert.Contains("confirmed by re-runs", sentence);
+    }
+
+    [Fact]
+    public void Noise_gets_the_facts_and_no_named_cause()
+    {
+        // An error no cause explains (a pseudo-random 1e-6 of the scale in each element): the doctor must not name a term.
+        var noisy = new Noisy();
+        var d = DerivationDoctor.Diagnose(noisy);
+        output.WriteLine(d.Summary());
+        Assert.True(d.FlawFound);
+        Assert.All(d.Findings.Where(f => f.Kind != FindingKind.NoFlawFound), f =>
+            Assert.Contains(f.Kind, new[] { FindingKind.Unexplained, FindingKind.NotOfThisForm, FindingKind.Localized }));
+        Assert.Contains("cause not identified", d.Of(GradientName.Dx).Sentence, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData(1 + 1e-7, "1 + 1.0e-7")]
+    [InlineData(1 - 3.2e-10, "1 − 3.2e-10")]
+    [InlineData(-1 - 2e-6, "−(1 + 2.0e-6)")]
+    [InlineData(1, "1")]
+    [InlineData(-1, "−1")]
+    [InlineData(0.5, "0.5")]
+    public void Factors_are_printed_with_the_digits_that_show_them(double k, string expected) => Assert.Equal(expected, Num.Factor(k));
+
+    [Fact]
+    public void Coefficients_are_printed_with_the_digits_that_differ()
+    {
+        Assert.Equal("-1.5871 (exact -1.587, off by -1.0e-4)", Num.Versus(-1.5871, -1.587));
+        Assert.StartsWith("-1.5870001 (exact -1.587,", Num.Versus(-1.5870001, -1.587));
+    }
+
+    [Fact]
+    public void Size_patterns_name_edges_boundaries_and_tails()
+    {
+        int[] sizes = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129];
+        (string Text, bool Informative) Of(Func<int, bool> fails) => Patterns.Sizes("N", sizes.Select(n => (n, fails(n))).ToList());
+        Assert.Equal((true, true), (Of(n => n == 1).Text.Contains("only at N = 1"), Of(n => n == 1).Informative));
+        Assert.Contains("not a multiple of 64", Of(n => n > 64 && n % 64 != 0).Text);
+        Assert.Contains("at every N ≥ 33", Of(n => n >= 33).Text);
+        Assert.False(Of(n => n >= 2).Informative); // every N past the degenerate N = 1: not a locality
+        Assert.False(Of(_ => true).Informative);
+        var tail = Patterns.Indices("columns", [(9, [false, false, false, false, false, false, false, false, true]), (17, [.. Enumerable.Repeat(false, 16), true])]);
+        Assert.NotNull(tail);
+        Assert.Contains("past the last multiple of 8", tail.Value.Text);
+    }
+
+    /// <summary>The correct closed form plus a deterministic pseudo-random 1e-6 of the natural unit in every element of dx.</summary>
+    private sealed class Noisy() : BatchNormBackward<double>(BackwardInfo.Flawed("noisy", "test", "noise in dx", Family.Mutant))
+    {
+        protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+        {
+            BnVerify.Implementations.AltSimplified.ColumnSums(dout, cache.Xhat, dbeta, dgamma);
+            BnVerify.Implementations.AltSimplified.Dx(dout, cache.Xhat, cache.Gamma, cache.InvStd, dbeta, dgamma, dx);
+            for (int k = 0; k < dx.Length; k++)
+            {
+                int j = k % cache.D;
+                double noise = Math.Sin(12.9898 * k + 78.233 * j) * 43758.5453 % 1; // in (−1, 1)
+                dx[k] += 1e-6 * noise * Math.Abs(cache.Gamma[j]) * cache.InvStd[j] * (1 + Math.Abs(dout[k]));
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(new[] { 0.1, 0.1, 0.1 }, MismatchSource.Formula)]
     [InlineData(new[] { -0.1, -0.11, -0.1 }, MismatchSource.Formula)]
     [InlineData(new[] { 1.6e-6, 4e-7, 1e-7 }, MismatchSource.Truncation)]

@@ -30,9 +30,10 @@ public sealed class ExternalCliTests(CliFixture fixture) : IClassFixture<CliFixt
         string[] cells = Cells(Row(run.Stdout, "seed002_alt.batchnorm_backward_alt"));
         Assert.Equal(["seed002_alt.batchnorm_backward_alt", "unknown", "flawed"], cells[..3]);
         Assert.Equal("-", cells[7]); // match: not applicable
-        Assert.Contains("dx: the variance-path coefficient uses Σdout where Σ(dout·xhat) belongs", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("seed002_alt.batchnorm_backward_alt: smallest failing case (case 0 of seed 42, 32x8, shrunk to 2x1):", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("\"name\": \"seed002_alt.batchnorm_backward_alt-seed42-case0-shrunk\"", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("The variance-path coefficient uses Σdout where Σ(dout·xhat) belongs", run.Stdout, StringComparison.Ordinal);
+        // Its first failure is the first scheduled shape it fails on (N = 1 has dx = 0 whatever the variance path says): 2×1.
+        Assert.Contains("seed002_alt.batchnorm_backward_alt: smallest failing case (case 1 of seed 42, 2x1, shrunk to 2x1):", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"name\": \"seed002_alt.batchnorm_backward_alt-seed42-case1-shrunk\"", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("external: seed002_alt.batchnorm_backward_alt (float64): python adapter, seed002_alt.py", run.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"seed002_alt\.batchnorm_backward_alt: \d+ requests, [0-9.]+ ms per request on average", run.Stdout);
         Assert.EndsWith("FLAWED: seed002_alt.batchnorm_backward_alt (external program) found flawed (seed 42)\n", run.Stdout, StringComparison.Ordinal);
@@ -41,19 +42,20 @@ public sealed class ExternalCliTests(CliFixture fixture) : IClassFixture<CliFixt
     [Fact]
     public void Check_finds_seed001s_python_code_correct_and_exits_0()
     {
+        // The defaults, the scheduled shapes included (up to 2048×1024, whose request gets twice the time limit).
         var run = CliFixture.Run("check", "--seed", "42", "--cases", "40", "--exec", Seed001);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
         string[] cells = Cells(Row(run.Stdout, "seed001_staged.batchnorm_backward"));
-        Assert.Equal(["seed001_staged.batchnorm_backward", "unknown", "correct", "0/40"], cells[..4]);
+        Assert.Equal(["seed001_staged.batchnorm_backward", "unknown", "correct", "0/117"], cells[..4]);
         Assert.Equal("-", cells[^1]);
-        Assert.Contains("check: 1 implementation(s) x 40 random case(s)", run.Stdout, StringComparison.Ordinal); // --exec alone: only the program
+        Assert.Contains("check: 1 implementation(s) x 117 case(s): 77 scheduled shapes", run.Stdout, StringComparison.Ordinal); // --exec alone: only the program
         Assert.EndsWith("ok: seed001_staged.batchnorm_backward found correct (seed 42)\n", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Check_shows_a_program_beside_the_built_ins_named_by_impl()
     {
-        var run = CliFixture.Run("check", "--seed", "42", "--cases", "20", "--exec", Seed002, "--impl", "seed002-alt");
+        var run = CliFixture.Run("check", "--seed", "42", "--cases", "20", "--no-schedule", "--exec", Seed002, "--impl", "seed002-alt");
         Assert.Equal(1, run.ExitCode);
         var builtIn = Cells(Row(run.Stdout, "seed002-alt"));
         var external = Cells(Row(run.Stdout, "seed002_alt.batchnorm_backward_alt"));
@@ -93,7 +95,7 @@ public sealed class ExternalCliTests(CliFixture fixture) : IClassFixture<CliFixt
     [Fact]
     public void A_NaN_gradient_is_a_flawed_verdict_exit_1_not_an_error()
     {
-        var run = CliFixture.Run("check", "--seed", "1", "--cases", "5", "--exec", ExecCommand(Fake("nan")));
+        var run = CliFixture.Run("check", "--seed", "1", "--cases", "5", "--no-schedule", "--exec", ExecCommand(Fake("nan")));
         Assert.True(run.ExitCode == 1, run.Stdout + run.Stderr);
         Assert.Empty(run.Stderr);
         Assert.Equal(["fake-nan", "unknown", "flawed", "5/5", "NaN"], Cells(Row(run.Stdout, "fake-nan"))[..5]);

@@ -9,7 +9,8 @@ namespace BnVerify.Verify;
 
 /// <summary>
 /// PyTorch's gradients (golden/torch, an oracle none of us wrote): every correct implementation agrees with every case,
-/// every flawed one disagrees with at least one, and our own oracles agree with PyTorch.
+/// every flawed one disagrees with at least one (except the mutants whose flaw lives at shapes or values the golden set
+/// does not contain, <see cref="Ids.BeyondGolden"/>), and our own oracles agree with PyTorch.
 /// </summary>
 public sealed class GoldenTests(ITestOutputHelper output)
 {
@@ -45,7 +46,7 @@ public sealed class GoldenTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Ids.Flawed), MemberType = typeof(Ids))]
+    [MemberData(nameof(Ids.FlawedWithinGolden), MemberType = typeof(Ids))]
     public void Flawed_implementation_disagrees_with_some_golden_case(string id)
     {
         var impl = BuiltIn.Implementations.Get(id);

@@ -61,10 +61,11 @@ public sealed class MutantTests(ITestOutputHelper output)
         Assert.True(m.Killed, $"{id} survived");
         Assert.True(m.Named, $"{id}: planted {m.PlantedIn}:{m.Planted} but the diagnosis says {m.Diagnosis.KindsText()}: {m.Diagnosis.Summary()}");
         // Only the planted gradient is blamed, except where the flaw reaches another one by construction
-        // (a recomputed xhat carries a wrong invStd into dgamma as well).
         var blamed = m.Diagnosis.Gradients.Where(g => !g.Clean).Select(g => g.Gradient).ToList();
         Assert.Contains(m.PlantedIn!.Value, blamed);
-        if (m.Planted is not (FindingKind.UnbiasedVariance or FindingKind.VarianceCancellation)) Assert.Single(blamed);
+        // (a recomputed xhat carries a wrong invStd, a NaN or a float32 sum into dgamma as well; a float32 accumulator
+        // reaches all three).
+        if (m.Planted is not (FindingKind.UnbiasedVariance or FindingKind.VarianceCancellation or FindingKind.NonFinite or FindingKind.Precision)) Assert.Single(blamed);
     }
 
     [Fact]

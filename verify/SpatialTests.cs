@@ -21,7 +21,7 @@ public sealed class SpatialTests(ITestOutputHelper output)
 
     private static IReadOnlyList<CaseFile> Nchw => GoldenCases.TorchNchw;
 
-    private static FsCheck.Arbitrary<BatchNormProblem> Spatial => Properties.Problems(GeneratorRange.Spatial);
+    private static ProblemSource Spatial { get; } = ProblemSource.RandomOnly(GeneratorRange.Spatial);
 
     [Fact]
     public void The_eleven_NCHW_golden_cases_load_as_spatial_problems_with_expected_values()

@@ -7,7 +7,7 @@ namespace BnVerify.Verify;
 /// <summary>
 /// Pins the absolute size of the checker's tolerance, per oracle and per element type, so a looser checker turns the
 /// suite red. The allowance is recomputed here from its documented formula (README, <see cref="ErrorModel"/>):
-/// A = 8·u·(N + 4 + κ_j)·unit_j, times (2 + |xhat|) for dx, with dbeta's κ taken as 0 — not read from the checker.
+/// A = (8·u·(N + 4 + √N·κ_j) + ρ_j)·unit_j, times (2 + |xhat|) for dx, with ρ_j = |Σxhat|/N and dbeta's κ and ρ taken as 0 — not read from the checker.
 /// On problems whose exact gradients are known independently (the checker's float64 closed form, PyTorch's stored
 /// values, and one-element gradients under the directional oracle), one element moved by 10·A is flagged and one moved
 /// by A/4 is not. Each oracle adds its own float64 rounding (another A at u = 2^-53), so against a float64
@@ -118,19 +118,23 @@ public sealed class ToleranceTests
         double var = 0;
         for (int i = 0; i < n; i++) var += (p.X[i * d + j] - mean) * (p.X[i * d + j] - mean);
         double invStd = 1 / Math.Sqrt(var / n + p.Eps);
-        double kappa = 0, maxDout = 0, sumDout = 0, sumDoutXhat = 0;
+        double kappa = 0, maxDout = 0, sumDout = 0, sumDoutXhat = 0, sumXhat = 0;
         for (int i = 0; i < n; i++)
         {
             double dout = Math.Abs(p.Dout[i * d + j]);
+            double xhat = (p.X[i * d + j] - mean) * invStd;
             kappa = Math.Max(kappa, Math.Abs(p.X[i * d + j]) * invStd);
             maxDout = Math.Max(maxDout, dout);
             sumDout += dout;
-            sumDoutXhat += dout * (1 + Math.Abs((p.X[i * d + j] - mean) * invStd));
+            sumDoutXhat += dout * (1 + Math.Abs(xhat));
+            sumXhat += xhat;
         }
+        // ρ = |Σ xhat|/N, the forward's mean residue (0 in exact arithmetic); √N·κ, the mean's rounding walk (ErrorModel).
+        double rho = Math.Abs(sumXhat) / n;
         return g switch
         {
-            GradientName.Dx => 8 * u * (n + 4 + kappa) * Math.Abs(p.Gamma[j]) * invStd * maxDout * (2 + Math.Abs((p.X[k] - mean) * invStd)),
-            GradientName.Dgamma => 8 * u * (n + 4 + kappa) * sumDoutXhat,
+            GradientName.Dx => (8 * u * (n + 4 + Math.Sqrt(n) * kappa) + rho) * Math.Abs(p.Gamma[j]) * invStd * maxDout * (2 + Math.Abs((p.X[k] - mean) * invStd)),
+            GradientName.Dgamma => (8 * u * (n + 4 + Math.Sqrt(n) * kappa) + rho) * sumDoutXhat,
             _ => 8 * u * (n + 4) * sumDout,
         };
     }

@@ -75,7 +75,9 @@ internal static class CasesCommand
         var output = context.Output;
         var options = new VerifierOptions
         {
+            // The given cases alone: no random cases and no scheduled shapes.
             Cases = 0,
+            Source = ProblemSource.RandomOnly(),
             Given = cases.Select(VerificationCase.From).ToList(),
             Shrink = false,
             Diagnose = false,

@@ -36,10 +36,14 @@ internal static class CheckCommand
         };
         layout.AcceptOnlyFromAmong("nd", "nchw", "nhwc");
         var maxHw = CliOptions.IntInRange("--max-hw", "Largest H and W of a spatial problem (--layout nchw|nhwc)", 7, 1, 64);
+        var noSchedule = new Option<bool>("--no-schedule")
+        {
+            Description = "Random shapes only: leave out the scheduled edge and boundary shapes (N = 1, 2, 3, D = 1, 2^k ± 1 up to 4096 rows and 1025 columns) checked before them (N×D only)",
+        };
 
         var command = new Command("check", "Check implementations against the numerical oracles (finite differences, directional derivatives) on random problems")
         {
-            impl, assembly, exec, execTimeout, cases, seed, maxN, maxD, layout, maxHw,
+            impl, assembly, exec, execTimeout, cases, seed, maxN, maxD, layout, maxHw, noSchedule,
         };
         command.SetAction(parseResult =>
         {
@@ -56,22 +60,26 @@ internal static class CheckCommand
                 external.With(registry, parseResult.GetValue(impl), spatial),
                 parseResult.GetValue(cases),
                 parseResult.GetValue(seed) ?? Random.Shared.Next(),
-                new GeneratorRange(MaxN: Max(maxN, 6), MaxD: Max(maxD, 6), Layout: chosen, MaxH: hw, MaxW: hw));
+                new GeneratorRange(MaxN: Max(maxN, 6), MaxD: Max(maxD, 6), Layout: chosen, MaxH: hw, MaxW: hw),
+                // The scheduled shapes are N×D; a spatial run draws its shapes at random (see GeneratorRange.Spatial).
+                spatial || parseResult.GetValue(noSchedule) ? ShapeSchedule.None : ShapeSchedule.Default);
         });
         return command;
     }
 
-    private static int Run(CliContext context, IReadOnlyList<IBatchNormBackward> impls, int cases, int seed, GeneratorRange range)
+    private static int Run(CliContext context, IReadOnlyList<IBatchNormBackward> impls, int cases, int seed, GeneratorRange range, ShapeSchedule schedule)
     {
         var output = context.Output;
+        // The scheduled edge and boundary shapes first, then `cases` random ones (ProblemSource).
+        var source = new ProblemSource(range, schedule);
+        int random = cases;
+        cases = source.Count(random);
         output.Line($"seed: {seed}");
-        output.Line(range.Layout == Layout.ND
-            ? $"check: {impls.Count} implementation(s) x {cases} random case(s), N <= {range.MaxN}, D <= {range.MaxD}"
-            : $"check: {impls.Count} implementation(s) x {cases} random case(s), {Layouts.Name(range.Layout)} N <= {range.MaxN}, C <= {range.MaxD}, H, W <= {range.MaxH}");
+        output.Line($"check: {impls.Count} implementation(s) x {cases} case(s): {source.Describe(random)}");
         ExternalPrograms.Describe(output, impls);
 
         // Random cases only (golden files are `cases`' job); the first failure of each flawed implementation shrunk and diagnosed.
-        var options = new VerifierOptions { Cases = cases, Seed = seed, Source = new ProblemSource(range), Given = [] };
+        var options = new VerifierOptions { Cases = random, Seed = seed, Source = source, Given = [] };
         IReadOnlyList<VerificationReport> reports = [];
         output.RunWithProgress("checking", impls.Count * cases, tick => reports = Verifier.Run(impls, options, tick));
         ExternalPrograms.ThrowIfFailed(impls); // a program that failed as a program: exit 2, no verdict
@@ -110,8 +118,8 @@ internal static class CheckCommand
             foreach (var failure in shown.Summary().Split("; ")) output.Line($"  {failure}");
             string name = $"{r.Id}-seed{seed}-case{first.Case.Index}-shrunk";
             string layoutOptions = range.Layout == Layout.ND ? "" : $" --layout {Layouts.Name(range.Layout).ToLowerInvariant()} --max-hw {range.MaxH}";
-            string source = $"bnverify check --seed {seed} --max-n {range.MaxN} --max-d {range.MaxD}{layoutOptions}: case {first.Case.Index}, shrunk";
-            foreach (var line in CaseWriter.ToJson(name, source, p).TrimEnd('\n').Split('\n')) output.Line(line);
+            string origin = $"bnverify check --seed {seed} --max-n {range.MaxN} --max-d {range.MaxD}{layoutOptions}{(schedule.Shapes.Count == 0 && range.Layout == Layout.ND ? " --no-schedule" : "")}: case {first.Case.Index}, shrunk";
+            foreach (var line in CaseWriter.ToJson(name, origin, p).TrimEnd('\n').Split('\n')) output.Line(line);
         }
 
         var mismatched = reports.Where(r => !r.MatchesDeclared).ToList();

@@ -103,7 +103,7 @@ public static class GateRunner
             return 2;
         }
 
-        stdout.WriteLine($"gate: seed {options.Seed}, {options.Cases} random cases per implementation + {goldenCases.Count} golden cases; " +
+        stdout.WriteLine($"gate: seed {options.Seed}, {ShapeSchedule.Boundaries.Shapes.Count} scheduled + {options.Cases} random cases per implementation + {goldenCases.Count} golden cases; " +
                          $"timing in cache at {Pretty(options.InCacheShape)} ({options.Rounds} rounds, ratios to {GateOptions.ReferenceId})" +
                          (options.MemoryRounds > 0
                              ? $" and memory-bound at {string.Join(", ", options.EffectiveMemoryShapes.Select(kv => $"{Pretty(kv.Value)} {kv.Key}"))} " +
@@ -142,12 +142,14 @@ public static class GateRunner
 
     private static List<GateEntry> Measure(GateOptions options, IReadOnlyList<CaseFile> golden, TextWriter stdout)
     {
-        // Verdicts through the one pipeline: the fixed-seed random cases and the golden cases, no shrinking or diagnosis. A
-        // planted variant is checked in place of the implementation it varies, under that implementation's id.
+        // Verdicts through the one pipeline: the scheduled edge and boundary shapes (check's, without its 2048×1024 case),
+        // the fixed-seed random cases and the golden cases, no shrinking or diagnosis. A planted variant is checked in
+        // place of the implementation it varies, under that implementation's id.
         var verification = new VerifierOptions
         {
             Cases = options.Cases,
             Seed = options.Seed,
+            Source = new ProblemSource(GeneratorRange.Default, ShapeSchedule.Boundaries),
             Given = golden.Select(VerificationCase.From).ToList(),
             Shrink = false,
             Diagnose = false,

@@ -6,63 +6,76 @@ using FsCheck.Fluent;
 namespace BnVerify.Verify.Support;
 
 /// <summary>
-/// FsCheck plumbing shared by the property tests: the arbitrary for problems (the library's generator and shrinker,
-/// so tests and the command line shrink alike), and a runner that returns the shrunk counterexample instead of
-/// only throwing, with a replay seed.
+/// Property-test plumbing shared by the tests. The implementation properties draw their problems from the library's
+/// <see cref="ProblemSource"/>, as <c>check</c> does: every scheduled edge and boundary shape first (N = 1, 2, 3, D = 1,
+/// one below/at/above the powers of two up to 4096 rows and 1025 columns; check's one 2048×1024 case is left to check and
+/// to the no-false-alarm test), then random shapes; the first failing case is shrunk with <see cref="ProblemShrinker.Minimize"/>, as <c>check</c> does, and
+/// returned with the seed to replay it. The checker's own properties (<c>CheckerTests</c>) keep FsCheck's random
+/// arbitrary (<see cref="Problems"/>).
 /// </summary>
 public static class Properties
 {
     /// <summary>Seed of every property run; set BNVERIFY_SEED to replay or to explore other seeds.</summary>
-    public static ulong Seed { get; } =
-        ulong.TryParse(Environment.GetEnvironmentVariable("BNVERIFY_SEED"), out var s) ? s : 20261201UL;
+    public static int Seed { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("BNVERIFY_SEED"), out var s) && s >= 0 ? s : 20261201;
 
-    /// <summary>Problems from <paramref name="range"/>, shrinking with <see cref="ProblemShrinker"/>.</summary>
+    /// <summary>
+    /// The scheduled edge and boundary shapes (<see cref="ShapeSchedule.Boundaries"/>: check's schedule without its one
+    /// 2048×1024 case, which costs ~1.5 s per implementation here and is covered by check and the no-false-alarm test),
+    /// then random shapes from <paramref name="range"/> (default <see cref="GeneratorRange.Default"/>).
+    /// </summary>
+    public static ProblemSource Source(GeneratorRange? range = null) => new(range ?? GeneratorRange.Default, ShapeSchedule.Boundaries);
+
+    /// <summary>FsCheck's arbitrary for random problems from <paramref name="range"/>, shrinking with <see cref="ProblemShrinker"/> (the checker's own properties).</summary>
     public static Arbitrary<BatchNormProblem> Problems(GeneratorRange? range = null) =>
         Arb.From(
             Gen.Choose(0, int.MaxValue).Select(seed => ProblemGenerator.Generate(new Random(seed), range)),
             ProblemShrinker.Shrink);
 
     /// <summary>
-    /// Runs <paramref name="property"/> on <paramref name="cases"/> generated problems. Returns null when it held for all,
-    /// otherwise the shrunk counterexample (the last problem on which it failed, which is where FsCheck's shrinking ends)
-    /// and FsCheck's message, with the replay seed.
+    /// Runs <paramref name="property"/> on every case of <paramref name="source"/> (default <see cref="Source"/>)
+    /// for a run of <paramref name="randomCases"/> random cases: the scheduled shapes, then the random ones, in order.
+    /// Returns null when it held for all; otherwise the first failing case shrunk, with a message naming the case,
+    /// its shape class and the replay seed. An exception thrown by the property counts as a failure.
     /// </summary>
-    public static Falsified? Run(Func<BatchNormProblem, bool> property, int cases, Arbitrary<BatchNormProblem>? problems = null, ulong? seed = null)
+    public static Falsified? Run(Func<BatchNormProblem, bool> property, int randomCases, ProblemSource? source = null, int? seed = null)
     {
-        BatchNormProblem? lastFailing = null;
-        int failures = 0;
-        var prop = Prop.ForAll(problems ?? Problems(), p =>
+        ArgumentNullException.ThrowIfNull(property);
+        source ??= Source();
+        int s = seed ?? Seed;
+        string? thrown = null;
+        bool Fails(BatchNormProblem p)
         {
-            bool holds = property(p);
-            if (!holds)
+            try
             {
-                lastFailing = p;
-                failures++;
+                return !property(p);
             }
-            return holds;
-        });
-        ulong s = seed ?? Seed;
-        var config = Config.QuickThrowOnFailure.WithMaxTest(cases).WithQuietOnSuccess(true).WithReplay(s, Gamma);
-        try
-        {
-            Check.One(config, prop);
-            return null;
+            catch (Exception e)
+            {
+                thrown ??= $"{e.GetType().Name}: {e.Message}";
+                return true;
+            }
         }
-        catch (Exception e) when (lastFailing is not null)
+        int count = source.Count(randomCases);
+        for (int i = 0; i < count; i++)
         {
-            return new Falsified(lastFailing, $"{e.Message}\nreplay: BNVERIFY_SEED={s} dotnet test");
+            var problem = source.Case(s, i);
+            if (!Fails(problem)) continue;
+            var shrunk = ProblemShrinker.Minimize(problem, Fails);
+            return new Falsified(shrunk, problem, i,
+                $"falsified by case {i} of {count} ({source.ClassOf(i)} shape {problem.N}×{problem.D}), shrunk to {shrunk.N}×{shrunk.D}" +
+                (thrown is null ? "" : $"; the property threw {thrown}") +
+                $"\nreplay: BNVERIFY_SEED={s} dotnet test");
         }
+        return null;
     }
 
-    /// <summary>The fixed odd gamma of FsCheck's splittable random generator (any odd number works).</summary>
-    private const ulong Gamma = 0x9E3779B97F4A7C15UL;
-
     /// <summary>The problem as a case file, ready to paste into a file and run through <c>cases</c>.</summary>
-    public static string Show(BatchNormProblem p) => CaseWriter.ToJson("counterexample", "FsCheck shrink", p);
+    public static string Show(BatchNormProblem p) => CaseWriter.ToJson("counterexample", "property test, shrunk", p);
 }
 
-/// <summary>A property failed: the shrunk counterexample and FsCheck's message (with the replay seed).</summary>
-public sealed record Falsified(BatchNormProblem Counterexample, string Message);
+/// <summary>A property failed: the shrunk counterexample, the case it was shrunk from, that case's index, and a message with the replay seed.</summary>
+public sealed record Falsified(BatchNormProblem Counterexample, BatchNormProblem Original, int Index, string Message);
 
 /// <summary>The arbitrary FsCheck.Xunit's <c>[Property(Arbitrary = …)]</c> uses for <see cref="BatchNormProblem"/> parameters.</summary>
 public static class ProblemArbitrary

@@ -12,11 +12,19 @@ namespace BnVerify.Checking;
 /// </para>
 /// <para>
 /// Rounding allowance of an implementation computing in a type with unit roundoff u:
-/// <c>A = 8·u·(N + 4 + κ_j)·unit</c> (times (2 + |xhat_ij|) for dx), with κ_j = max_i|x_ij|·invStd_j the column's
-/// condition: a worst-case sum of N terms errs by N·u of the sum of magnitudes; forming x − mean loses κ·u relative
-/// to the column's spread, which every later stage inherits; the constant 4 covers the few remaining roundings
-/// (invStd, xhat, the final products) and the factor 8 is a safety margin for two such chains (implementation and
-/// reference) and for constants within the terms (2·xmu, the three dx terms).
+/// <c>A = (8·u·(N + 4 + √N·κ_j) + ρ_j)·unit</c> (times (2 + |xhat_ij|) for dx), with κ_j = max_i|x_ij|·invStd_j the
+/// column's condition and ρ_j = |Σ_i xhat_ij|/N the forward's own mean residue. A worst-case sum of N terms errs by
+/// N·u of the sum of magnitudes. The mean is such a sum: rounded left to right, its error relative to the column's
+/// spread is a random walk of N roundings of size u·κ, ~√N·u·κ, and forming x − mean adds κ·u; every later stage
+/// inherits it. Two correct implementations that compute the mean differently (the forward's left-to-right sum,
+/// Welford's update, a compensated sum) differ by that much; up to issue 11 the term was κ alone, which covered it only
+/// while N ≤ 64 kept √N within the factor 8 below. Where the roundings do not cancel — N equal values in a constant
+/// column, where the exact x − mean is 0 — the forward's mean is off by up to N·u·|x|, and the reference built from it
+/// inherits that: ρ_j measures it on the problem itself (Σxhat is 0 in exact arithmetic), so an implementation that gets
+/// x − mean exactly right is not flagged for the reference's residue (2048 equal values, eps = 1e-7, κ ≈ 7e6: the
+/// forward's xhat residues give dgamma 2e-8 of its unit where Welford's exact mean gives 0; issue 12). The constant 4
+/// covers the few remaining roundings (invStd, xhat, the final products) and the factor 8 is a safety margin for two
+/// such chains (implementation and reference) and for constants within the terms (2·xmu, the three dx terms).
 /// dbeta involves no x: its allowance is 8·u·(N + 4)·unit.
 /// </para>
 /// </summary>
@@ -33,6 +41,7 @@ public sealed class ErrorModel
         InvStd = cache.InvStd.ToArray();
         Xhat = cache.Xhat.ToArray();
         Kappa = new double[d];
+        MeanResidue = new double[d];
         DxUnit = new double[d];
         DgammaUnit = new double[d];
         DbetaUnit = new double[d];
@@ -46,7 +55,9 @@ public sealed class ErrorModel
                 DgammaUnit[j] += g * (1 + Math.Abs(Xhat[k]));
                 DbetaUnit[j] += g;
                 Kappa[j] = Math.Max(Kappa[j], Math.Abs(p.X[k]) * InvStd[j]);
+                MeanResidue[j] += Xhat[k];
             }
+        for (int j = 0; j < d; j++) MeanResidue[j] = Math.Abs(MeanResidue[j]) / n;
         for (int j = 0; j < d; j++) DxUnit[j] = Math.Abs(p.Gamma[j]) * InvStd[j] * maxDout[j];
     }
 
@@ -62,8 +73,11 @@ public sealed class ErrorModel
     /// <summary>xhat from the float64 forward, N×D.</summary>
     public double[] Xhat { get; }
 
-    /// <summary>κ_j = max_i |x_ij|·invStd_j: how many digits forming x − mean can lose.</summary>
+    /// <summary>κ_j = max_i |x_ij|·invStd_j: how many digits forming the mean and x − mean can lose (√N·κ_j·u, see the class comment).</summary>
     public double[] Kappa { get; }
+
+    /// <summary>ρ_j = |Σ_i xhat_ij|/N: how far the forward's rounded mean is from the exact one, in spreads (0 in exact arithmetic).</summary>
+    public double[] MeanResidue { get; }
 
     /// <summary>Natural unit of dx per column: |gamma|·invStd·max|dout|.</summary>
     public double[] DxUnit { get; }
@@ -88,8 +102,9 @@ public sealed class ErrorModel
         int n = Problem.N;
         return g switch
         {
-            GradientName.Dx => 8 * u * (n + 4 + Kappa[index % Problem.D]) * DxUnit[index % Problem.D] * (2 + Math.Abs(Xhat[index])),
-            GradientName.Dgamma => 8 * u * (n + 4 + Kappa[index]) * DgammaUnit[index],
+            GradientName.Dx => (8 * u * (n + 4 + Math.Sqrt(n) * Kappa[index % Problem.D]) + MeanResidue[index % Problem.D])
+                               * DxUnit[index % Problem.D] * (2 + Math.Abs(Xhat[index])),
+            GradientName.Dgamma => (8 * u * (n + 4 + Math.Sqrt(n) * Kappa[index]) + MeanResidue[index]) * DgammaUnit[index],
             _ => 8 * u * (n + 4) * DbetaUnit[index],
         };
     }

@@ -2,11 +2,24 @@ namespace BnVerify.Checking;
 
 /// <summary>
 /// Shrinks a failing problem to one a person can check by hand: fewer rows, fewer columns, then simpler values
-/// (small integers, gamma 1 or 2, beta 0, a round eps). Used by the FsCheck arbitraries in the tests and by the
-/// command line's <c>check</c>, so both report the same kind of counterexample.
+/// (small integers, gamma 1 or 2, beta 0, a round eps). Used by the property tests and by the command line's
+/// <c>check</c>, so both report the same kind of counterexample.
+/// <para>
+/// Rows and columns are removed in chunks, halves first, then quarters, eighths, ... down to one, each chunk taken from
+/// the end and from the start (then, on small shapes, every single row or column): a failure that needs N past a
+/// boundary (a dropped partial block of 64 rows) shrinks from N = 4095 to N = 65 in a few dozen evaluations, one that
+/// needs D past a boundary to the smallest D past it, and one that needs N = 1 to N = 1, without trying thousands of
+/// single-row removals on a large shape.
+/// </para>
 /// </summary>
 public static partial class ProblemShrinker
 {
+    /// <summary>Above this many rows (columns) single rows (columns) are removed only at the ends; below, each in turn.</summary>
+    public const int SingleRemovalLimit = 64;
+
+    /// <summary>The time <see cref="Minimize"/> may take by default: a guard for expensive predicates on large shapes, not a tuning knob.</summary>
+    public static readonly TimeSpan DefaultTimeBudget = TimeSpan.FromSeconds(60);
+
     /// <summary>Simpler problems than <paramref name="p"/>, simplest first. Every candidate is a valid problem.</summary>
     public static IEnumerable<BatchNormProblem> Shrink(BatchNormProblem p)
     {
@@ -17,20 +30,14 @@ public static partial class ProblemShrinker
         // rows of its canonical view, which would break its N×H×W structure.
         if (p.IsSpatial)
             foreach (var candidate in ShrinkSpatial(p)) yield return candidate;
-        // Fewer rows: halves first, then one row at a time.
-        else if (n > 1)
+        else
         {
-            if (n > 3)
-            {
-                yield return KeepRows(p, Enumerable.Range(0, n / 2).ToArray());
-                yield return KeepRows(p, Enumerable.Range(n / 2, n - n / 2).ToArray());
-            }
-            for (int i = 0; i < n; i++) yield return KeepRows(p, Enumerable.Range(0, n).Where(r => r != i).ToArray());
-        }
+            // Fewer rows: chunks of n/2, n/4, ..., 1 from the end and from the start, then single rows on small shapes.
+            foreach (var rows in Removals(n)) yield return KeepRows(p, rows);
 
-        // Fewer columns.
-        if (d > 1 && !p.IsSpatial)
-            for (int j = 0; j < d; j++) yield return KeepColumns(p, Enumerable.Range(0, d).Where(c => c != j).ToArray());
+            // Fewer columns, the same way.
+            foreach (var columns in Removals(d)) yield return KeepColumns(p, columns);
+        }
 
         // Simpler values, one array at a time, so the shrink keeps whatever the failure needs.
         foreach (var candidate in SimplerValues(p)) yield return candidate;
@@ -38,20 +45,23 @@ public static partial class ProblemShrinker
 
     /// <summary>
     /// Greedy minimization: repeatedly takes the first simpler problem on which <paramref name="fails"/> still holds,
-    /// until none does or <paramref name="maxSteps"/> evaluations were made.
+    /// until none does, <paramref name="maxSteps"/> evaluations were made, or <paramref name="timeBudget"/>
+    /// (default <see cref="DefaultTimeBudget"/>) has passed; the smallest failing problem found so far is returned.
     /// </summary>
-    public static BatchNormProblem Minimize(BatchNormProblem p, Func<BatchNormProblem, bool> fails, int maxSteps = 2000)
+    public static BatchNormProblem Minimize(BatchNormProblem p, Func<BatchNormProblem, bool> fails, int maxSteps = 2000, TimeSpan? timeBudget = null)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(fails);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var budget = timeBudget ?? DefaultTimeBudget;
         int steps = 0;
         bool improved = true;
-        while (improved && steps < maxSteps)
+        while (improved && steps < maxSteps && clock.Elapsed < budget)
         {
             improved = false;
             foreach (var candidate in Shrink(p))
             {
-                if (++steps > maxSteps) break;
+                if (++steps > maxSteps || clock.Elapsed >= budget) break;
                 if (fails(candidate))
                 {
                     p = candidate;
@@ -61,6 +71,41 @@ public static partial class ProblemShrinker
             }
         }
         return p;
+    }
+
+    /// <summary>
+    /// The index sets to keep out of 0..<paramref name="count"/>−1, each one chunk shorter: the halves (when
+    /// count &gt; 3), then chunks of count/4, count/8, ..., 2 and 1 removed at the end and at the start, then (up to
+    /// <see cref="SingleRemovalLimit"/>) every single index removed in turn. No set is offered twice.
+    /// </summary>
+    private static IEnumerable<int[]> Removals(int count)
+    {
+        if (count <= 1) yield break;
+        var seen = new HashSet<(int Start, int Length)>();
+        IEnumerable<int[]> Keep(int start, int length)
+        {
+            if (length >= 1 && length < count && seen.Add((start, length))) yield return Enumerable.Range(start, length).ToArray();
+        }
+        IEnumerable<int[]> Without(int start, int length) // remove [start, start + length)
+        {
+            if (length < 1 || length >= count) yield break;
+            if (start == 0) foreach (var k in Keep(length, count - length)) yield return k;
+            else if (start + length == count) foreach (var k in Keep(0, count - length)) yield return k;
+            else if (seen.Add((-start - 1, length))) yield return Enumerable.Range(0, count).Where(i => i < start || i >= start + length).ToArray();
+        }
+        if (count > 3)
+        {
+            foreach (var k in Keep(0, count / 2)) yield return k;
+            foreach (var k in Keep(count / 2, count - count / 2)) yield return k;
+        }
+        for (int chunk = count / 4; chunk >= 1; chunk /= 2)
+        {
+            foreach (var k in Without(count - chunk, chunk)) yield return k;
+            foreach (var k in Without(0, chunk)) yield return k;
+        }
+        if (count <= SingleRemovalLimit)
+            for (int i = 0; i < count; i++)
+                foreach (var k in Without(i, 1)) yield return k;
     }
 
     /// <summary>

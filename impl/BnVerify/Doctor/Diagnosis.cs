@@ -78,8 +78,30 @@ public enum FindingKind
     /// <summary>The error is not of the three-term form (the fit leaves a residual), or a dgamma/dbeta error none of the named findings explains.</summary>
     NotOfThisForm,
 
-    /// <summary>The gradient holds NaN or infinity.</summary>
+    /// <summary>The gradient holds NaN or infinity (where, and on which inputs, is in the sentence).</summary>
     NonFinite,
+
+    /// <summary>
+    /// The failure is confined to some elements or shapes, found by the doctor's controlled re-runs: only N = 1, only rows
+    /// past some index, only some columns (past a boundary, in a vector tail), only where gamma = 0 or negative, only where
+    /// the variance is 0. The pattern is in the sentence.
+    /// </summary>
+    Localized,
+
+    /// <summary>dx has the wrong sign exactly in the columns where gamma &lt; 0: |gamma| is used where gamma belongs.</summary>
+    GammaSign,
+
+    /// <summary>
+    /// Precision loss: an error of rounding size for a lower precision that grows with N (an accumulation) or with the
+    /// column's offset (cancellation in x − mean or in the mean), measured by controlled re-runs.
+    /// </summary>
+    Precision,
+
+    /// <summary>dx of some columns uses another column's sums Σdout and Σdout·xhat (the column is named in the sentence).</summary>
+    BorrowedSums,
+
+    /// <summary>The gradient is wrong but no named cause explains at least 99% of its error: the sentence gives the facts only.</summary>
+    Unexplained,
 }
 
 /// <summary>Which dx term a finding is about.</summary>
@@ -125,17 +147,32 @@ public sealed record Finding(GradientName Gradient, FindingKind Kind, DxTerm Ter
 public sealed record TermFit(int Case, int Column, int N, double Direct, double MeanPath, double VariancePath,
     double ExactMeanPath, double ExactVariancePath, double Residual);
 
-/// <summary>The doctor's verdict on one gradient: its findings (one <see cref="FindingKind.NoFlawFound"/> when clean) and the largest error seen.</summary>
+/// <summary>
+/// The doctor's verdict on one gradient: its findings (one <see cref="FindingKind.NoFlawFound"/> when clean), the
+/// largest error seen, and the plain facts it observed (where the failures are, how large, how they grow), which are
+/// reported before any cause.
+/// </summary>
 /// <param name="Gradient">dx, dgamma or dbeta.</param>
-/// <param name="Findings">What is wrong (never empty).</param>
-/// <param name="MaxError">Largest error over all cases, in the checker's natural unit (see <see cref="Checking.ErrorModel"/>).</param>
-public sealed record GradientDiagnosis(GradientName Gradient, IReadOnlyList<Finding> Findings, double MaxError)
+/// <param name="Findings">What is wrong (never empty): observed patterns (<see cref="FindingKind.Localized"/>, <see cref="FindingKind.NonFinite"/>) first, then a named cause or <see cref="FindingKind.Unexplained"/>.</param>
+/// <param name="MaxError">Largest error over the doctor's cases and the failing ones, in the checker's natural unit (see <see cref="Checking.ErrorModel"/>).</param>
+/// <param name="Facts">What was observed besides the findings, one sentence each (empty when clean).</param>
+public sealed record GradientDiagnosis(GradientName Gradient, IReadOnlyList<Finding> Findings, double MaxError, IReadOnlyList<string>? Facts = null)
 {
     /// <summary>True when the gradient was found clean.</summary>
     public bool Clean => Findings.All(f => f.Kind == FindingKind.NoFlawFound);
 
-    /// <summary>The findings' sentences joined.</summary>
-    public string Sentence => string.Join(" ", Findings.Select(f => f.Sentence));
+    /// <summary>Observed patterns, then the facts, then the cause (or "cause not identified"), joined.</summary>
+    public string Sentence
+    {
+        get
+        {
+            var observed = Findings.Where(f => f.Kind is FindingKind.NonFinite or FindingKind.Localized).Select(f => f.Sentence);
+            var rest = Findings.Where(f => f.Kind is not (FindingKind.NonFinite or FindingKind.Localized)).Select(f => f.Sentence);
+            return string.Join(" ", observed.Concat(Facts ?? []).Concat(rest).Select(Capitalized));
+        }
+    }
+
+    private static string Capitalized(string s) => s.Length > 0 && char.IsLower(s[0]) ? char.ToUpperInvariant(s[0]) + s[1..] : s;
 }
 
 /// <summary>

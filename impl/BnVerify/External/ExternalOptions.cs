@@ -5,7 +5,11 @@ namespace BnVerify.External;
 /// is given to exit after "bye", and the longest line it may write. Every limit ends in the program being stopped and an
 /// <see cref="ExternalProgramException"/>, never in a hang.
 /// </summary>
-/// <param name="RequestTimeout">Longest time from sending one request to receiving its whole answer.</param>
+/// <param name="RequestTimeout">
+/// Longest time from sending one request of up to <see cref="ValuesPerTimeout"/> values of x to receiving its whole answer;
+/// a larger request gets proportionally longer (<see cref="TimeoutFor"/>): its text takes that much longer to write, parse
+/// and compute.
+/// </param>
 /// <param name="StartupTimeout">Longest time from starting the program to receiving its greeting (imports can be slow).</param>
 public sealed record ExternalOptions(TimeSpan RequestTimeout, TimeSpan StartupTimeout)
 {
@@ -20,6 +24,19 @@ public sealed record ExternalOptions(TimeSpan RequestTimeout, TimeSpan StartupTi
 
     /// <summary>The program's working directory; null: the current directory.</summary>
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>The request size <see cref="RequestTimeout"/> is for: 2^20 values of x (a 1024×1024 batch).</summary>
+    public const long ValuesPerTimeout = 1L << 20;
+
+    /// <summary>
+    /// The time limit of a request for <paramref name="problem"/>: <see cref="RequestTimeout"/> × max(1, N·D / 2^20), so a
+    /// 2048×1024 problem (the largest scheduled shape) gets twice the limit of a small one.
+    /// </summary>
+    public TimeSpan TimeoutFor(BatchNormProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return RequestTimeout * Math.Max(1.0, (double)problem.N * problem.D / ValuesPerTimeout);
+    }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()

@@ -175,7 +175,8 @@ internal sealed class ExternalProcess : IDisposable
             long id = ++_lastId;
             string request = $"request {id} (N = {problem.N}, D = {problem.D})";
             long started = Stopwatch.GetTimestamp();
-            long deadline = started + Ticks(_options.RequestTimeout);
+            var timeout = _options.TimeoutFor(problem);
+            long deadline = started + Ticks(timeout);
             _writes.Add((id, ExternalProtocol.Request(id, problem)));
             bool written = false;
             byte[]? answer = null;
@@ -185,7 +186,7 @@ internal sealed class ExternalProcess : IDisposable
                 switch (e?.Kind)
                 {
                     case null:
-                        throw Fail($"{Who} did not answer {request} within {Seconds(_options.RequestTimeout)}; it was stopped{StderrSuffix()}");
+                        throw Fail($"{Who} did not answer {request} within {Seconds(timeout)}; it was stopped{StderrSuffix()}");
                     case EventKind.Written when e.Value.Id == id:
                         written = true;
                         break;

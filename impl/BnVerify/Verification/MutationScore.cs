@@ -51,24 +51,25 @@ public sealed record MutationReport(IReadOnlyList<MutantResult> Mutants, int See
 }
 
 /// <summary>
-/// Measures the checker's power: every mutant (<see cref="Family.Mutant"/>) is checked by the <see cref="Verifier"/>
-/// on a fixed-seed set of random problems (<see cref="ProblemGenerator"/>, default range) and counts as killed when any check
-/// fails; then the doctor diagnoses it and the diagnosis is compared with the flaw the mutant declares through
-/// <see cref="IPlantedFlaw"/> (read here, after the diagnosis, never by the doctor).
+/// Measures the checker's power: every mutant (<see cref="Family.Mutant"/>) is checked by the <see cref="Verifier"/> on a
+/// fixed-seed problem set (<see cref="ProblemSource.Default"/>: the scheduled edge and boundary shapes, then random ones)
+/// and counts as killed when any check fails; then the doctor diagnoses it, given the first problem that killed it, and
+/// the diagnosis is compared with the flaw the mutant declares through <see cref="IPlantedFlaw"/> (read here, after the
+/// diagnosis, never by the doctor).
 /// </summary>
 public static class MutationScore
 {
     /// <summary>Seed of the default problem set.</summary>
     public const int DefaultSeed = 20260601;
 
-    /// <summary>Size of the default problem set.</summary>
+    /// <summary>Random problems in the default set (after the scheduled shapes).</summary>
     public const int DefaultProblems = 24;
 
-    /// <summary>The problem set: <paramref name="count"/> problems drawn from the default generator range with <paramref name="seed"/>.</summary>
+    /// <summary>The problem set: the scheduled shapes and <paramref name="count"/> random problems of <see cref="ProblemSource.Default"/> with <paramref name="seed"/>.</summary>
     public static IReadOnlyList<BatchNormProblem> ProblemSet(int seed = DefaultSeed, int count = DefaultProblems)
     {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => ProblemGenerator.Generate(random)).ToList();
+        var source = ProblemSource.Default;
+        return Enumerable.Range(0, source.Count(count)).Select(i => source.Case(seed, i)).ToList();
     }
 
     /// <summary>Runs every mutant in <paramref name="mutants"/> (for example every <see cref="Family.Mutant"/> of a registry).</summary>
@@ -76,25 +77,21 @@ public static class MutationScore
     {
         ArgumentNullException.ThrowIfNull(mutants);
         var list = mutants.ToList();
-        var set = ProblemSet(seed, problems);
-        var options = new VerifierOptions
-        {
-            Cases = 0,
-            Given = set.Select((p, k) => new VerificationCase($"problem {k} ({p.N}×{p.D})", p)).ToList(),
-            Shrink = false,
-            Diagnose = false,
-        };
-        var results = new List<MutantResult>();
+        var source = ProblemSource.Default;
+        int count = source.Count(problems);
+        var options = new VerifierOptions { Cases = problems, Seed = seed, Source = source, Given = [], Shrink = false, Diagnose = false };
+        var reports = new List<MutantResult>();
         foreach (var report in Verifier.Run(list, options))
         {
             var mutant = report.Implementation;
-            string killedBy = report.FirstFailure is { } first ? $"{first.Case.Name}: {first.Summary}" : "survived";
-            var diagnosis = DerivationDoctor.Diagnose(mutant);
+            var first = report.FirstFailure;
+            var diagnosis = DerivationDoctor.Diagnose(mutant, first is null ? [] : [first.Case.Problem]);
             var planted = mutant as IPlantedFlaw;
             bool named = planted is not null && diagnosis.Names(planted.Planted, planted.PlantedIn);
-            bool termLevel = planted is not null && planted.Planted is not (FindingKind.VarianceCancellation or FindingKind.NonFinite);
-            results.Add(new MutantResult(mutant.Info.Id, report.FirstFailure is not null, killedBy, planted?.PlantedIn, planted?.Planted, termLevel, named, diagnosis));
+            bool termLevel = planted is not null && planted.Planted is not (FindingKind.VarianceCancellation or FindingKind.NonFinite or FindingKind.Precision or FindingKind.Localized);
+            reports.Add(new MutantResult(mutant.Info.Id, first is not null, first is null ? "survived" : $"{first.Case.Name}: {first.Summary}",
+                planted?.PlantedIn, planted?.Planted, termLevel, named, diagnosis));
         }
-        return new MutationReport(results, seed, problems);
+        return new MutationReport(reports, seed, count);
     }
 }

@@ -5,12 +5,23 @@ using BnVerify.Doctor;
 namespace BnVerify.Verification;
 
 /// <summary>One problem the verifier checks: random (from a seed and an index) or given (a case file, a fixed set).</summary>
-/// <param name="Name">"case 17" for a random case, the case's name otherwise.</param>
+/// <param name="Name">"case 17" for a generated case ("case 3 (scheduled, edge 1×5)" for one of the schedule's shapes), the case's name otherwise.</param>
 /// <param name="Problem">The problem.</param>
 /// <param name="Expected">Stored expected gradients (a golden case's), or null to use the numerical oracles.</param>
-/// <param name="Index">The random case's index under the run's seed; −1 for a given case.</param>
-public sealed record VerificationCase(string Name, BatchNormProblem Problem, Gradients? Expected = null, int Index = -1)
+/// <param name="Index">The generated case's index under the run's seed; −1 for a given case.</param>
+/// <param name="Scheduled">True for a case whose shape comes from the source's <see cref="ShapeSchedule"/> (its values are still drawn from the seed).</param>
+public sealed record VerificationCase(string Name, BatchNormProblem Problem, Gradients? Expected = null, int Index = -1, bool Scheduled = false)
 {
+    /// <summary>Case <paramref name="index"/> of <paramref name="seed"/> from <paramref name="source"/>, named by its index (and its scheduled shape's class).</summary>
+    public static VerificationCase Generated(ProblemSource source, int seed, int index)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var shape = source.ClassOf(index);
+        bool scheduled = shape != ShapeClass.Random;
+        var problem = source.Case(seed, index);
+        return new VerificationCase(scheduled ? $"case {index} (scheduled {shape}, {problem.ShapeText})" : $"case {index}", problem, null, index, scheduled);
+    }
+
     /// <summary>A case file as a verification case.</summary>
     public static VerificationCase From(CaseFile file)
     {
@@ -27,16 +38,22 @@ public sealed record VerifierOptions
     /// <summary>Seed of the run when none is given: fixed, so a test that calls the verifier is deterministic.</summary>
     public const int DefaultSeed = 20261202;
 
-    /// <summary>The defaults: 200 random cases from <see cref="ProblemSource.Default"/> with seed <see cref="DefaultSeed"/>, plus the golden cases, shrinking and diagnosis on.</summary>
+    /// <summary>
+    /// The defaults: the scheduled edge and boundary shapes and 200 random cases from <see cref="ProblemSource.Default"/>
+    /// with seed <see cref="DefaultSeed"/>, plus the golden cases, shrinking and diagnosis on.
+    /// </summary>
     public static VerifierOptions Default { get; } = new();
 
-    /// <summary>Random cases per implementation.</summary>
+    /// <summary>
+    /// Random cases per implementation, checked after the <see cref="Source"/>'s scheduled shapes (<see cref="ProblemSource.Count"/>).
+    /// For the given cases alone, set 0 with <see cref="ProblemSource.RandomOnly"/>.
+    /// </summary>
     public int Cases { get; init; } = 200;
 
     /// <summary>Seed of the random cases (printed with every failure, to replay it).</summary>
     public int Seed { get; init; } = DefaultSeed;
 
-    /// <summary>Where random cases come from.</summary>
+    /// <summary>Where generated cases come from: its scheduled shapes, then <see cref="Cases"/> random ones.</summary>
     public ProblemSource Source { get; init; } = ProblemSource.Default;
 
     /// <summary>
@@ -158,13 +175,15 @@ public sealed class VerificationReport
     /// </summary>
     public string Describe()
     {
-        int random = Cases.Count(c => c.Case.Index >= 0);
-        int given = Cases.Count - random;
+        int scheduled = Cases.Count(c => c.Case.Scheduled);
+        int random = Cases.Count(c => c.Case.Index >= 0) - scheduled;
+        int given = Cases.Count - random - scheduled;
+        string generated = scheduled > 0 ? $"{scheduled} scheduled and {random} random" : $"{random} random";
         if (FirstFailure is null)
-            return $"{Id}: correct on {random} random case(s) (seed {Seed}) and {given} given case(s)";
+            return $"{Id}: correct on {generated} case(s) (seed {Seed}) and {given} given case(s)";
         var lines = new List<string>
         {
-            $"{Id}: flawed: {Failed} of {Cases.Count} case(s) fail ({random} random with seed {Seed}, {given} given)",
+            $"{Id}: flawed: {Failed} of {Cases.Count} case(s) fail ({generated} with seed {Seed}, {given} given)",
             $"first failure, {FirstFailure.Case.Name} ({FirstFailure.Case.Problem.ShapeText}): {FirstFailure.Summary}",
         };
         if (Shrunk is { } s)
@@ -228,7 +247,8 @@ public static class Verifier
         AssertCorrect(new DelegateBackward<T>(id, backward), options);
 
     /// <summary>
-    /// Checks every implementation on the same cases: <see cref="VerifierOptions.Cases"/> random ones, then the given ones.
+    /// Checks every implementation on the same cases: the source's scheduled shapes and <see cref="VerifierOptions.Cases"/>
+    /// random ones, then the given ones.
     /// <paramref name="progress"/> is called once per (implementation, case) checked, from any thread.
     /// An implementation that hangs is called no more: its later cases fail as "not run".
     /// </summary>
@@ -237,8 +257,8 @@ public static class Verifier
         ArgumentNullException.ThrowIfNull(implementations);
         options ??= VerifierOptions.Default;
         options.Validate();
-        var cases = Enumerable.Range(0, options.Cases)
-            .Select(i => new VerificationCase($"case {i}", options.Source.Case(options.Seed, i), null, i))
+        var cases = Enumerable.Range(0, options.Source.Count(options.Cases))
+            .Select(i => VerificationCase.Generated(options.Source, options.Seed, i))
             .Concat(options.Given)
             .ToList();
         var outcomes = new CaseOutcome[implementations.Count, cases.Count];

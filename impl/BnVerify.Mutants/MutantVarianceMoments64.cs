@@ -1,0 +1,45 @@
+using BnVerify.Implementations;
+using BnVerify.Doctor;
+
+namespace BnVerify.Mutants;
+
+/// <summary>
+/// Mutant of <see cref="AltSimplified"/> with a cancellation bug. Planted in dx (and dgamma, through xhat): the variance
+/// is recomputed in float64 as E[x²] − E[x]², right in exact arithmetic, but at an offset of κ spreads the two moments
+/// agree in all but ~16 − 2·log10(κ) digits, so the variance's relative error grows like κ²·u.
+/// Expected diagnosis: dx VarianceCancellation.
+/// </summary>
+public sealed class MutantVarianceMoments64() : BatchNormBackward<double>(BackwardInfo.Flawed(
+    "mutant-variance-moments-f64", "this project: mutant of alt-simplified (cancellation)", "var computed as E[x²] − E[x]² in float64: cancels at large offsets", Family.Mutant)), IPlantedFlaw
+{
+    /// <inheritdoc />
+    public GradientName PlantedIn => GradientName.Dx;
+
+    /// <inheritdoc />
+    public FindingKind Planted => FindingKind.VarianceCancellation;
+
+    /// <inheritdoc />
+    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    {
+        int N = cache.N, D = cache.D;
+        var sum = new double[D];
+        var sumSquares = new double[D];
+        for (int k = 0; k < N * D; k++)
+        {
+            sum[k % D] += cache.X[k];
+            sumSquares[k % D] += cache.X[k] * cache.X[k];
+        }
+        var invStd = new double[D];
+        for (int j = 0; j < D; j++)
+        {
+            double mean = sum[j] / N;
+            double var = sumSquares[j] / N - mean * mean; // mutation: E[x²] − E[x]² where Σ(x − mean)²/N belongs
+            invStd[j] = 1.0 / Math.Sqrt(var + cache.Eps);
+        }
+        var xhat = new double[N * D];
+        for (int k = 0; k < N * D; k++) xhat[k] = (cache.X[k] - cache.Mean[k % D]) * invStd[k % D];
+
+        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
+        AltSimplified.Dx(dout, xhat, cache.Gamma, invStd, dbeta, dgamma, dx);
+    }
+}
