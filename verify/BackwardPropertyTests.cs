@@ -21,7 +21,7 @@ public sealed class BackwardPropertyTests(ITestOutputHelper output)
     public void Backward_matches_numerical_gradient(string id)
     {
         var impl = BuiltIn.Implementations.Get(id);
-        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases);
+        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases, theoryCase: id);
         output.WriteLine($"{id}: {Properties.Source().Describe(Cases)}, seed {Properties.Seed}: {(falsified is null ? "all pass" : "FALSIFIED")}");
         if (falsified is not null)
         {
@@ -37,7 +37,7 @@ public sealed class BackwardPropertyTests(ITestOutputHelper output)
     public void Flawed_backward_is_caught_with_a_small_counterexample(string id)
     {
         var impl = BuiltIn.Implementations.Get(id);
-        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases);
+        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases, theoryCase: id);
         Assert.True(falsified is not null, $"{id} is declared flawed ({impl.Info.FlawReason}) but passed {Properties.Source().Describe(Cases)}");
 
         var shrunk = falsified.Counterexample;

@@ -48,6 +48,10 @@ public sealed class CliBadInputTests(CliFixture fixture) : IClassFixture<CliFixt
         { "eps-string", Edited(j => j["eps"] = "1e-5"), "eps: must be a number, found string" },
         { "unknown-layout", Edited(j => j["layout"] = "NCWH"), "layout: is 'NCWH'; known layouts are \"NCHW\" and \"NHWC\"" },
         { "layout-but-2d-lists", Edited(j => j["layout"] = "NCHW"), "x[0][0]: must be an array (a \"layout\" case nests 4 levels of lists)" },
+        { "layout-lowercase", Edited(j => j["layout"] = "nhwc"), "layout: is 'nhwc'; known layouts are \"NCHW\" and \"NHWC\"" },
+        { "unknown-key", Edited(j => j["comment"] = "hand-made"), "comment: unknown key; a bnverify-case/1 file has only format, name, source, eps, layout, x, gamma, beta, dout, expected" },
+        { "misspelt-key", Edited(j => { j["gama"] = j["gamma"]!.DeepClone(); j.Remove("gamma"); }), "gama: unknown key" },
+        { "unknown-expected-key", Edited(j => j["expected"]!["ddx"] = j["expected"]!["dx"]!.DeepClone()), "expected.ddx: unknown key; a bnverify-case/1 'expected' object has only out, dx, dgamma, dbeta" },
     };
 
     [Theory]
@@ -122,6 +126,29 @@ public sealed class CliBadInputTests(CliFixture fixture) : IClassFixture<CliFixt
         AssertOneErrorLine(run, "--json");
         Assert.Contains("does not exist", run.Stderr);
         Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Json_that_does_not_parse_says_where_in_the_users_words()
+    {
+        string file = Path.Combine(fixture.NewFolder(), "broken.json");
+        File.WriteAllText(file, "{\n  \"format\": \"bnverify-case/1\",\n  oops\n}");
+        var run = CliFixture.Run("cases", file);
+        AssertOneErrorLine(run, $"{file}: is not JSON (line 3, character 3):");
+        Assert.DoesNotContain("LineNumber", run.Stderr);
+        Assert.DoesNotContain("BytePositionInLine", run.Stderr);
+    }
+
+    [Fact]
+    public void Writing_a_baseline_into_a_missing_folder_is_an_error_before_any_work()
+    {
+        // The one rule for every file bnverify writes: the folder must exist (as for cases --json and check --json).
+        string folder = Path.Combine(fixture.Folder, "no-such-folder");
+        var run = CliFixture.Run("gate", "--update-baseline", "--baseline", Path.Combine(folder, "b.json"));
+        AssertOneErrorLine(run, "--baseline ");
+        Assert.Contains("does not exist", run.Stderr);
+        Assert.Empty(run.Stdout);
+        Assert.False(Directory.Exists(folder));
     }
 
     [Fact]
@@ -225,5 +252,74 @@ public sealed class CliSuggestionTests
         Assert.Single(run.ErrorLines);
         Assert.Contains("--impl: no implementation id given", run.Stderr);
         Assert.Equal("", run.Stdout);
+    }
+}
+
+/// <summary>
+/// Bad arguments to every command, in the user's words: exit 2, one line on stderr that names the option (or the word)
+/// at fault, nothing on stdout, and never a .NET type name ("System.Int32", "Nullable`1").
+/// </summary>
+public sealed class CliArgumentTests
+{
+    /// <summary>Each command line, and what its message must name.</summary>
+    public static TheoryData<string[], string> BadArguments => new()
+    {
+        // the benchmarks (no command)
+        { ["--threads", "many"], "--threads: 'many' is not a whole number" },
+        { ["--threads", "0"], "--threads: 0 is out of range" },
+        { ["--type", "f16"], "--type: 'f16' is not one of f32, f64" },
+        { ["--shape", "3by4"], "--shape" },
+        { ["--shape"], "--shape: the value is missing" },
+        { ["--quick", "please"], "'please'" },
+        { ["--bogus"], "--bogus" },
+        // list
+        { ["list", "extra"], "'extra': bnverify list takes no such argument" },
+        { ["list", "--assembly"], "--assembly: the value is missing" },
+        { ["list", "--bogus"], "--bogus: bnverify list has no such option" },
+        // check
+        { ["check", "--cases", "many"], "--cases: 'many' is not a whole number; must be 1..100000" },
+        { ["check", "--cases", "2.5"], "--cases: '2.5' is not a whole number" },
+        { ["check", "--cases", "1", "--cases", "2"], "--cases" },
+        { ["check", "--seed", "abc"], "--seed: 'abc' is not a whole number; must be 0..2147483647" },
+        { ["check", "--seed", "99999999999"], "--seed: 99999999999 is out of range; must be 0..2147483647" },
+        { ["check", "--max-n", "x"], "--max-n" },
+        { ["check", "--max-hw", "-3"], "--max-hw: -3 is out of range" },
+        { ["check", "--layout", "nchwx"], "--layout: 'nchwx' is not one of nd, nchw, nhwc; did you mean 'nchw'?" },
+        { ["check", "--exec-timeout", "soon"], "--exec-timeout: 'soon' is not a number" },
+        { ["check", "--exec-timeout", "0"], "--exec-timeout: 0 is out of range; must be 0.1..3600" },
+        { ["check", "--impl"], "--impl: the value is missing" },
+        { ["check", "--sed", "5"], "--sed: bnverify check has no such option; did you mean '--seed'?" },
+        { ["check", "--json", ""], "--json: no file named" },
+        { ["check", "--json", "no-such-folder/x.json"], "--json no-such-folder/x.json: folder" },
+        // cases
+        { ["cases"], "cases: PATH is missing" },
+        { ["cases", "golden", "--exec-timeout", "x"], "--exec-timeout: 'x' is not a number" },
+        { ["cases", "golden", "--json", "no-such-folder/x.json"], "--json no-such-folder/x.json: folder" },
+        { ["cases", "golden", "--bogus"], "--bogus: bnverify cases has no such option" },
+        { ["cases", "golden", "--emit-gradient"], "--emit-gradient: bnverify cases has no such option; did you mean '--emit-gradients'?" },
+        // gate
+        { ["gate", "--tolerance", "abc"], "--tolerance: 'abc' is not a number" },
+        { ["gate", "--tolerance", "11"], "--tolerance: 11 is out of range" },
+        { ["gate", "--rounds", "2.5"], "--rounds: '2.5' is not a whole number" },
+        { ["gate", "--processes", "0"], "--processes: 0 is out of range" },
+        { ["gate", "--seed", "x"], "--seed: 'x' is not a whole number" },
+        { ["gate", "--update-baseline", "maybe"], "'maybe'" },
+        { ["gate", "--update-baseline", "--baseline", "no-such-folder/b.json"], "--baseline no-such-folder/b.json: folder" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadArguments))]
+    public void A_bad_argument_is_one_line_in_the_users_words_and_exit_2(string[] args, string expected)
+    {
+        var run = CliFixture.Run(args);
+        Assert.True(run.ExitCode == 2, $"exit {run.ExitCode}: {run.Stdout}{run.Stderr}");
+        var line = Assert.Single(run.ErrorLines);
+        Assert.StartsWith("bnverify: error: ", line);
+        Assert.Contains(expected, line);
+        Assert.Empty(run.Stdout);
+        Assert.DoesNotContain("System.", run.Stderr);
+        Assert.DoesNotContain("`1", run.Stderr);
+        Assert.DoesNotContain("expected type", run.Stderr);
+        Assert.False(Directory.Exists("no-such-folder"));
     }
 }

@@ -11,7 +11,7 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
     public string[] ErrorLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
 
-/// <summary>Runs <see cref="Cli.Run(string[], TextWriter, TextWriter)"/> in process, and owns a temporary folder for case and results files.</summary>
+/// <summary>Runs <see cref="Cli.Run(string[], TextWriter, TextWriter, OutputStyle)"/> in process, and owns a temporary folder for case and results files.</summary>
 public sealed class CliFixture : IDisposable
 {
     public CliFixture()
@@ -26,13 +26,19 @@ public sealed class CliFixture : IDisposable
     /// <summary>The shipped golden cases, copied beside the test assembly.</summary>
     public static string GoldenFolder => Path.Combine(AppContext.BaseDirectory, "golden", "torch");
 
-    public static CliRun Run(params string[] args)
+    public static CliRun Run(params string[] args) => Run(OutputStyle.Plain, args);
+
+    /// <summary>Runs the command line with its output laid out as <paramref name="style"/> says (a terminal of some width, or redirected).</summary>
+    public static CliRun Run(OutputStyle style, params string[] args)
     {
         var stdout = new StringWriter { NewLine = "\n" };
         var stderr = new StringWriter { NewLine = "\n" };
-        int code = Cli.Run(args, stdout, stderr);
+        int code = Cli.Run(args, stdout, stderr, style);
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary><paramref name="text"/> with every run of whitespace made one space: text wrapped at spaces reads as it did before.</summary>
+    public static string Normalized(string text) => string.Join(' ', text.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>A new empty sub-folder of <see cref="Folder"/>.</summary>
     public string NewFolder()

@@ -23,7 +23,8 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         {
             var row = run.Stdout.Split('\n').Single(l => l.StartsWith(impl.Info.Id + " ", StringComparison.Ordinal));
             Assert.Contains(impl.Info.DeclaredText, row);
-            Assert.Contains(impl.Info.Source, row);
+            // The source is free text: beside the row when there is room, else under it, wrapped at words.
+            Assert.Contains(CliFixture.Normalized(impl.Info.Source), CliFixture.Normalized(run.Stdout));
         }
     }
 
@@ -91,7 +92,7 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         }
         Assert.Contains("spatial-stats-per-image: smallest failing case", run.Stdout);
         Assert.Contains("\"layout\": \"NCHW\"", run.Stdout);
-        Assert.Contains("--layout nchw --max-hw 7: case", run.Stdout);
+        Assert.Contains("\"source\": \"bnverify check --seed 7 --layout nchw: case", run.Stdout); // the options that are not defaults
         Assert.Contains("spatial: the statistics are per image", run.Stdout);
     }
 
@@ -281,6 +282,27 @@ public sealed class CliTests(CliFixture fixture) : IClassFixture<CliFixture>
         Assert.Contains("numerical", run.Stdout);
         var root = JsonNode.Parse(File.ReadAllText(output))!;
         Assert.Equal("finite differences", root["implementations"]![0]!["results"]![0]!["oracle"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Cases_says_under_the_grid_why_each_failure_fails()
+    {
+        var run = CliFixture.Run("cases", Path.Combine(CliFixture.GoldenFolder, "normal-2x1.json"), Path.Combine(CliFixture.GoldenFolder, "normal-3x4.json"),
+            "--impl", "seed002-alt,alt-simplified");
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Stdout.Split('\n');
+        int grid = Array.FindIndex(lines, l => l.StartsWith("normal-3x4 ", StringComparison.Ordinal));
+        int why = Array.FindIndex(lines, l => l.StartsWith("why each FAIL fails", StringComparison.Ordinal));
+        Assert.True(grid >= 0 && why > grid, run.Stdout);
+        // One reason per FAIL: the gradient and element, expected against actual, and the error against its bound.
+        var reasons = lines.Where(l => l.StartsWith("  seed002-alt on ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, reasons.Count);
+        Assert.Matches(@"^  seed002-alt on normal-2x1: dx\[\d\]\[\d\] expected -?\d\.\d+E-06, actual -?\d\.\d+: error \S+ exceeds bound \S+E-\d+$", reasons[0]);
+        Assert.StartsWith("  seed002-alt on normal-3x4: dx[", reasons[1]);
+        Assert.DoesNotContain("alt-simplified on ", run.Stdout);
+        // Without a failure there is nothing to explain.
+        var pass = CliFixture.Run("cases", Path.Combine(CliFixture.GoldenFolder, "normal-2x1.json"), "--impl", "alt-simplified");
+        Assert.DoesNotContain("why each FAIL fails", pass.Stdout);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BnVerify.Bench;
 using BnVerify.Checking;
 using BnVerify.Verify.Support;
@@ -119,9 +120,9 @@ public sealed class InvariantTests
 
     private static IEnumerable<int> Columns(BatchNormProblem p) => Enumerable.Range(0, p.D);
 
-    private static void Holds(string id, Func<BatchNormProblem, bool> invariant)
+    private static void Holds(string id, Func<BatchNormProblem, bool> invariant, [CallerMemberName] string test = "")
     {
-        var falsified = Properties.Run(invariant, Cases);
+        var falsified = Properties.Run(invariant, Cases, theoryCase: id, test: test);
         Assert.True(falsified is null, $"{id}: {falsified?.Message}\n{(falsified is null ? "" : Properties.Show(falsified.Counterexample))}");
     }
 }

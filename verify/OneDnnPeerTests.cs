@@ -55,9 +55,9 @@ public sealed class OneDnnPeerTests(ITestOutputHelper output)
     public void Peer_matches_the_numerical_gradient_on_random_problems(int threads)
     {
         // The property tests' range (N ≤ 64, D ≤ 16, offsets to 1e4, spreads 1e-3..1e3, zero-variance columns, eps 1e-8..1e-1)
-        // and the same float32 allowance as fused-simd-f32: 8·u32·(N + 4 + κ) natural units.
+        // and the same float32 allowance as fused-simd-f32: (8·u32·(N + 4 + √N·κ) + ρ) natural units (ErrorModel).
         var peer = Peer(threads);
-        var falsified = Properties.Run(p => GradientChecker.Check(peer, p).Pass, 300);
+        var falsified = Properties.Run(p => GradientChecker.Check(peer, p).Pass, 300, theoryCase: $"threads: {threads}");
         if (falsified is not null)
             Assert.Fail($"{peer.Info.Id}: {GradientChecker.Check(peer, falsified.Counterexample).Summary()}\n{Properties.Show(falsified.Counterexample)}\n{falsified.Message}");
     }

@@ -85,7 +85,7 @@ public sealed class SpatialTests(ITestOutputHelper output)
     public void Backward_matches_numerical_gradient_on_random_spatial_problems(string id)
     {
         var impl = BuiltIn.Implementations.Get(id);
-        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases, Spatial);
+        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases, Spatial, theoryCase: id);
         if (falsified is not null)
         {
             var result = GradientChecker.Check(impl, falsified.Counterexample);
@@ -99,7 +99,7 @@ public sealed class SpatialTests(ITestOutputHelper output)
     public void Flawed_spatial_implementation_is_caught_with_a_small_NCHW_counterexample_and_its_diagnosis(string id)
     {
         var impl = BuiltIn.Implementations.Get(id);
-        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases, Spatial);
+        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases, Spatial, theoryCase: id);
         Assert.True(falsified is not null, $"{id} is declared flawed ({impl.Info.FlawReason}) but passed {Cases} random spatial cases");
         var shrunk = falsified.Counterexample;
         var result = GradientChecker.Check(impl, shrunk);

@@ -49,7 +49,9 @@ public sealed class VerifierTests
     {
         var report = Verifier.Verify<double>("user-closed-form", Correct, Quick);
         Assert.Equal(Verdict.Correct, report.Found);
-        Assert.Equal(12 + GoldenCasesCount, report.Cases.Count);
+        // The default source's scheduled edge and boundary shapes, the 12 random cases, then the golden cases.
+        Assert.Equal(ShapeSchedule.Default.Shapes.Count + 12 + GoldenCasesCount, report.Cases.Count);
+        Assert.Equal(ShapeSchedule.Default.Shapes.Count, report.Cases.Count(c => c.Case.Scheduled));
         Assert.Null(report.FirstFailure);
         Verifier.AssertCorrect<double>("user-closed-form", Correct, Quick);
     }

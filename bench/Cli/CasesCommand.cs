@@ -26,11 +26,7 @@ internal static class CasesCommand
             // ZeroOrMore plus the validator below, so that a missing PATH gets bnverify's own message.
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var json = new Option<string>("--json")
-        {
-            Description = "Write the bnverify-results/1 results to FILE (replaced atomically; nothing is written on bad input)",
-            HelpName = "FILE",
-        };
+        var json = OutputFiles.JsonOption("Write the bnverify-results/1 results to FILE, in an existing folder (replaced atomically; nothing is written on bad input)");
         var emit = new Option<bool>("--emit-gradients") { Description = "Include each implementation's gradients in the results file" };
         var impl = CliOptions.Impl("Check only this implementation (repeatable or comma-separated); default: all");
         var assembly = UserAssemblies.Option();
@@ -42,8 +38,12 @@ internal static class CasesCommand
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(paths) is not { Length: > 0 })
+            var given = result.GetValue(paths) ?? [];
+            if (given.Length == 0)
                 result.AddError("cases: PATH is missing: name at least one case file or folder");
+            // An unknown option lands among the paths: say it is no option (a file named "-x" is still read as ./-x).
+            else if (given.FirstOrDefault(p => p.StartsWith('-') && !File.Exists(p) && !Directory.Exists(p)) is { } unknown)
+                result.AddError(ArgumentRules.UnknownOption(command, $"{Cli.ToolName} cases", unknown));
         });
         command.SetAction(parseResult =>
         {
@@ -66,7 +66,7 @@ internal static class CasesCommand
     {
         // 1. Every input first: the output path, then every case file. Any problem is exit 2 before any work or output.
         _ = CliOptions.Selected(registry, ids); // an unknown id is bad input before anything is read
-        string? jsonTarget = jsonPath is null ? null : CheckOutputPath(jsonPath);
+        string? jsonTarget = jsonPath is null ? null : OutputFiles.Target("--json", jsonPath);
         var cases = LoadAll(paths);
         // Without --impl, 2-D cases check the rows × channels implementations and spatial cases check every one (CliOptions.Selected).
         var impls = external.With(registry, ids, spatial: cases.Any(c => c.Problem.IsSpatial));
@@ -94,10 +94,10 @@ internal static class CasesCommand
         ExternalPrograms.ThrowIfFailed(impls); // a program that failed as a program: exit 2, no verdict, no results file
 
         // 3. The results file, before the report, so a failure to write it is reported as the last line.
-        if (jsonTarget is not null) WriteAtomically(jsonTarget, ResultsJson(cases, impls, cells, found, ok, emitGradients));
+        if (jsonTarget is not null) OutputFiles.WriteAtomically("--json", jsonTarget, ResultsJson(cases, impls, cells, found, ok, emitGradients));
 
         // 4. The report: implementation × case, then declared against found.
-        output.Line($"cases: {cases.Count} case(s) from {string.Join(", ", paths)}; {impls.Count} implementation(s)");
+        output.Paragraph($"cases: {cases.Count} case(s) from {string.Join(", ", paths)}; {impls.Count} implementation(s)");
         ExternalPrograms.Describe(output, impls);
         output.Table(
             [new("case"), new(cases.Any(c => c.Problem.IsSpatial) ? "shape" : "N x D", Align.Right), new("oracle"), .. impls.Select(i => new Column(i.Info.Id))],
@@ -106,11 +106,21 @@ internal static class CasesCommand
                 cases[c].Name, cases[c].Problem.ShapeText, cases[c].Expected is null ? "numerical" : "stored",
                 .. Enumerable.Range(0, impls.Count).Select(i => cells[i, c].Result.Pass ? "pass" : "FAIL"),
             ]));
+        var failures = Enumerable.Range(0, impls.Count)
+            .SelectMany(i => Enumerable.Range(0, cases.Count).Select(c => (Impl: impls[i], Cell: cells[i, c])))
+            .Where(x => !x.Cell.Result.Pass).ToList();
+        if (failures.Count > 0)
+        {
+            output.Line();
+            output.Paragraph("why each FAIL fails (the worst element of each failing gradient; error and bound in the gradient's natural unit, see ErrorModel):");
+            foreach (var (impl, cell) in failures)
+                output.Paragraph($"{impl.Info.Id} on {cell.Case.Name}: {Reason(cell.Result)}", "  ", "    ");
+        }
         output.Line();
         output.Table(
             [
-                new("id"), new("declared"), new("found"), new("failed", Align.Right),
-                new("worst dx", Align.Right), new("worst dgamma", Align.Right), new("worst dbeta", Align.Right), new("match"),
+                new("id"), new("declared", Fit: Fit.Drop, Priority: 0), new("found"), new("failed", Align.Right),
+                new("worst dx", Align.Right), new("worst dgamma", Align.Right, Fit.Drop, 2), new("worst dbeta", Align.Right, Fit.Drop, 1), new("match"),
             ],
             Enumerable.Range(0, impls.Count).Select(i => (IReadOnlyList<string>)
             [
@@ -119,23 +129,57 @@ internal static class CasesCommand
                 .. Gradients.All.Select(g => ConsoleOutput.Number(Worst(Enumerable.Range(0, cases.Count).Select(c => cells[i, c].Result), g))),
                 ExternalPrograms.MatchText(impls[i], found[i]),
             ]));
-        output.Line("errors are the largest over the cases, in each gradient's natural unit (see ErrorModel)");
-        output.Line(ConsoleOutput.NonFiniteLegend);
+        output.Paragraph("errors are the largest over the cases, in each gradient's natural unit (see ErrorModel)");
+        output.Paragraph(ConsoleOutput.NonFiniteLegend);
         ExternalPrograms.ReportTiming(output, impls);
         foreach (int i in Enumerable.Range(0, impls.Count).Where(i => found[i] != impls[i].Info.Declared))
         {
             var failing = Enumerable.Range(0, cases.Count).Select(c => cells[i, c]).FirstOrDefault(x => !x.Result.Pass);
-            output.Line(failing is null
+            output.Paragraph(failing is null
                 ? $"MISMATCH {impls[i].Info.Id}: declared flawed, but passes every case"
                 : impls[i] is External.ExternalBackward
                     ? $"FLAWED {impls[i].Info.Id} (external program): fails {failing.Case.Name}: {failing.Result.Summary()}"
                     : $"MISMATCH {impls[i].Info.Id}: declared correct, but fails {failing.Case.Name}: {failing.Result.Summary()}");
         }
-        if (jsonTarget is not null) output.Line($"results: {jsonTarget}");
-        output.Line(impls.Any(i => i is External.ExternalBackward)
+        if (jsonTarget is not null) output.Paragraph($"results: {jsonTarget}");
+        output.Paragraph(impls.Any(i => i is External.ExternalBackward)
             ? ExternalPrograms.Conclusion(Enumerable.Range(0, impls.Count).Select(i => (impls[i], found[i])).ToList())
             : ok ? "ok: every found verdict equals the declared one" : "MISMATCH: some found verdict differs from the declared one");
         return ok ? Cli.ExitOk : Cli.ExitMismatch;
+    }
+
+    /// <summary>
+    /// Why a check failed, in one line: per failing gradient its worst element with expected and actual values and the
+    /// error against its bound ("dx[1][0] expected -3.56093e-06, actual -0.928156: error 1 exceeds bound 4.74e-14"), or
+    /// for a gradient only probed, its worst directional derivative; or what the implementation did instead of answering.
+    /// </summary>
+    internal static string Reason(CheckResult r)
+    {
+        if (r.Error is not null) return r.Error;
+        var parts = new List<string>();
+        foreach (var g in r.Gradients.Where(g => !g.Pass))
+        {
+            var e = g.Worst;
+            parts.Add(Poison.Is(e.Actual)
+                ? Invariant($"{e.Where} was never written (expected {e.Expected:G6})")
+                : $"{e.Where} expected {Distinct(e.Expected, e.Actual)}, actual {Distinct(e.Actual, e.Expected)}: error {Invariant($"{e.Error:G3}")} exceeds bound {Invariant($"{e.Bound:G3}")}");
+        }
+        foreach (var p in r.Probes.Where(p => !p.Pass && r.Of(p.Gradient) is null).GroupBy(p => p.Gradient).Select(g => g.MaxBy(p => p.Difference / p.Bound)!))
+            parts.Add(Invariant($"{Gradients.NameOf(p.Gradient)} (directional derivative): <v, backward> = {p.Backward:G6} but <dout, J·v> = {p.Exact:G6}: difference {p.Difference:G3} exceeds bound {p.Bound:G3}"));
+        return parts.Count > 0 ? string.Join("; ", parts) : r.Summary();
+    }
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    /// <summary><paramref name="value"/> with six significant digits, or as many more as it takes to differ from <paramref name="other"/> when they differ.</summary>
+    private static string Distinct(double value, double other)
+    {
+        for (int digits = 6; digits < 17; digits++)
+        {
+            string a = value.ToString($"G{digits}", System.Globalization.CultureInfo.InvariantCulture);
+            if (a != other.ToString($"G{digits}", System.Globalization.CultureInfo.InvariantCulture) || value == other) return a;
+        }
+        return value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Expands and loads every path; the first problem is a <see cref="BadInputException"/>.</summary>
@@ -183,50 +227,6 @@ internal static class CasesCommand
         return cut >= 0 ? message[..cut] : message;
     }
 
-    /// <summary>The full path of the results file; refuses a folder, a missing parent folder or an invalid name.</summary>
-    internal static string CheckOutputPath(string path)
-    {
-        string full;
-        try
-        {
-            full = Path.GetFullPath(path);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new BadInputException($"--json {path}: not a valid file name: {e.Message}");
-        }
-        if (path.Length == 0 || Directory.Exists(full) || path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar))
-            throw new BadInputException($"--json {path}: is a folder; name a file");
-        string? folder = Path.GetDirectoryName(full);
-        if (folder is null || !Directory.Exists(folder))
-            throw new BadInputException($"--json {path}: folder '{folder}' does not exist");
-        return full;
-    }
-
-    /// <summary>Writes <paramref name="content"/> to a temporary file beside <paramref name="target"/>, then renames it over the target.</summary>
-    internal static void WriteAtomically(string target, byte[] content)
-    {
-        string folder = Path.GetDirectoryName(target)!;
-        string temp = Path.Combine(folder, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, content);
-            File.Move(temp, target, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            try
-            {
-                File.Delete(temp);
-            }
-            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
-            {
-                // Leave it: the error below is the one that matters.
-            }
-            throw new BadInputException($"--json {target}: cannot be written: {e.Message}");
-        }
-    }
-
     /// <summary>Largest MaxError of gradient <paramref name="g"/> over <paramref name="results"/>; NaN wins; null when never compared element by element.</summary>
     internal static double? Worst(IEnumerable<CheckResult> results, GradientName g)
     {
@@ -246,15 +246,8 @@ internal static class CasesCommand
     /// probed, never compared element by element). Added keys: <c>source</c> per case and implementation,
     /// <c>oracle</c> per result, and <c>failure</c> (the check's one-line summary) on a failing result.
     /// </summary>
-    private static byte[] ResultsJson(IReadOnlyList<CaseFile> cases, IReadOnlyList<IBatchNormBackward> impls, Cell[,] cells, Verdict[] found, bool ok, bool emitGradients)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions
-        {
-            Indented = true,
-            // A file, not HTML: keep '·' and 'μ' in the failure summaries readable. Quotes and control characters are still escaped.
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        }))
+    private static byte[] ResultsJson(IReadOnlyList<CaseFile> cases, IReadOnlyList<IBatchNormBackward> impls, Cell[,] cells, Verdict[] found, bool ok, bool emitGradients) =>
+        JsonFile.Write(w =>
         {
             w.WriteStartObject();
             w.WriteString("format", ResultsFormat);
@@ -299,7 +292,7 @@ internal static class CasesCommand
                     foreach (var g in Gradients.All)
                     {
                         w.WritePropertyName(Gradients.NameOf(g));
-                        Number(w, r.Of(g) is null ? double.NaN : r.MaxError(g));
+                        JsonFile.Number(w, r.Of(g) is null ? double.NaN : r.MaxError(g));
                     }
                     w.WriteEndObject();
                     if (!r.Pass) w.WriteString("failure", r.Summary());
@@ -309,10 +302,10 @@ internal static class CasesCommand
                         w.WritePropertyName("dx");
                         Batch(w, cases[c].Problem, r.Actual.Dx);
                         w.WriteStartArray("dgamma");
-                        foreach (double v in r.Actual.Dgamma) Number(w, v);
+                        foreach (double v in r.Actual.Dgamma) JsonFile.Number(w, v);
                         w.WriteEndArray();
                         w.WriteStartArray("dbeta");
-                        foreach (double v in r.Actual.Dbeta) Number(w, v);
+                        foreach (double v in r.Actual.Dbeta) JsonFile.Number(w, v);
                         w.WriteEndArray();
                         w.WriteEndObject();
                     }
@@ -323,10 +316,7 @@ internal static class CasesCommand
             }
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-        stream.WriteByte((byte)'\n');
-        return stream.ToArray();
-    }
+        });
 
     /// <summary>A batch-shaped gradient (canonical values) as the case holds its batches: N×D rows, or 4-D lists in the case's layout.</summary>
     private static void Batch(Utf8JsonWriter w, BatchNormProblem p, double[] canonical)
@@ -337,7 +327,7 @@ internal static class CasesCommand
             for (int row = 0; row < p.N; row++)
             {
                 w.WriteStartArray();
-                foreach (double v in canonical.AsSpan(row * p.D, p.D)) Number(w, v);
+                foreach (double v in canonical.AsSpan(row * p.D, p.D)) JsonFile.Number(w, v);
                 w.WriteEndArray();
             }
             w.WriteEndArray();
@@ -352,17 +342,11 @@ internal static class CasesCommand
             w.WriteStartArray();
             for (int i = 0; i < dims[level]; i++)
             {
-                if (level == dims.Length - 1) Number(w, values[k++]);
+                if (level == dims.Length - 1) JsonFile.Number(w, values[k++]);
                 else Level(level + 1);
             }
             w.WriteEndArray();
         }
         Level(0);
-    }
-
-    private static void Number(Utf8JsonWriter w, double v)
-    {
-        if (double.IsFinite(v)) w.WriteNumberValue(v);
-        else w.WriteNullValue();
     }
 }

@@ -34,29 +34,32 @@ public static class Cli
 
     /// <summary>
     /// Parses <paramref name="args"/> and runs the command; returns the exit code (never exits the process).
-    /// Output is rich (table, colour, progress) only when <paramref name="stdout"/> is an interactive console.
+    /// Output is fitted to the terminal (colour, progress, its width) only when <paramref name="stdout"/> is the process's
+    /// own interactive console; otherwise it is plain text of at most <see cref="OutputStyle.PlainWidth"/> columns.
     /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
-        Run(args, stdout, stderr, ConsoleOutput.IsInteractive(stdout));
+        Run(args, stdout, stderr, OutputStyle.Detect(stdout));
 
-    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, choosing rich or plain output explicitly.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool rich)
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>: a terminal as wide as the console (or 80 columns) when <paramref name="rich"/>, plain text otherwise.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool rich) =>
+        Run(args, stdout, stderr, !rich ? OutputStyle.Plain
+            : OutputStyle.Detect(Console.Out) is { Terminal: true } console ? console : OutputStyle.ForTerminal(80));
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, with the output laid out as <paramref name="style"/> says.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, OutputStyle style)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var context = new CliContext(stdout, stderr, ConsoleOutput.Create(stdout, rich));
+        ArgumentNullException.ThrowIfNull(style);
+        var context = new CliContext(stdout, stderr, ConsoleOutput.Create(stdout, style));
         var root = BuildRoot(context);
         var parsed = root.Parse(args);
         // System.CommandLine's own error action prints every error in colour followed by the whole help text and returns 1;
         // bnverify promises one line and exit code 2 instead. Help (-h) still wins over errors, as it does by default.
         if (parsed.Action is ParseErrorAction)
         {
-            string message = parsed.Errors.Count > 0 ? parsed.Errors[0].Message : "cannot parse the command line";
-            // A first word that is no command and no option is most likely a misspelt command.
-            if (args.Length > 0 && !args[0].StartsWith('-') && root.Subcommands.All(c => c.Name != args[0]))
-                message = $"'{args[0]}' is not a command{CliOptions.DidYouMean(args[0], root.Subcommands.Select(c => c.Name))} (commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}; none runs the benchmarks)";
-            Error(stderr, message);
+            Error(stderr, ArgumentRules.Message(parsed, root, args));
             return ExitBadInput;
         }
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
@@ -102,6 +105,7 @@ public static class Cli
         root.Add(CheckCommand.Create(context));
         root.Add(CasesCommand.Create(context));
         root.Add(GateCommand.Create(context));
+        ArgumentRules.Apply(root);
         return root;
     }
 
@@ -116,17 +120,67 @@ public static class Cli
 /// <summary>Options shared by several commands, each with a validator so a bad value is a parse error (exit 2).</summary>
 internal static class CliOptions
 {
-    /// <summary>An integer option with a default, refusing values outside [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public static Option<int> IntInRange(string name, string description, int defaultValue, int min, int max)
+    /// <summary>An integer option with a default, refusing values outside [<paramref name="min"/>, <paramref name="max"/>] in the user's words.</summary>
+    public static Option<int> IntInRange(string name, string description, int defaultValue, int min, int max) => new(name)
     {
-        var option = new Option<int>(name)
+        Description = $"{description} ({min}..{max})",
+        DefaultValueFactory = _ => defaultValue,
+        HelpName = "N",
+        CustomParser = result => (int)(ParseInteger(result, name, min, max) ?? defaultValue),
+    };
+
+    /// <summary>An integer option without a default (null when not given), refusing values outside [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Option<int?> OptionalIntInRange(string name, string description, int min, int max, string helpName = "N") => new(name)
+    {
+        Description = $"{description} ({min}..{max})",
+        HelpName = helpName,
+        CustomParser = result => (int?)ParseInteger(result, name, min, max),
+    };
+
+    /// <summary>
+    /// The option's value as a whole number in [<paramref name="min"/>, <paramref name="max"/>], or null after adding an
+    /// error that names the option and the range ("--cases: 'many' is not a whole number; must be 1..100000").
+    /// </summary>
+    public static long? ParseInteger(ArgumentResult result, string name, long min, long max)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (!long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long value))
         {
-            Description = $"{description} ({min}..{max})",
-            DefaultValueFactory = _ => defaultValue,
-            HelpName = "N",
-        };
-        option.Validators.Add(result => RequireRange(result, name, min, max));
-        return option;
+            bool digits = text.TrimStart('-', '+') is { Length: > 0 } d && d.All(char.IsAsciiDigit);
+            result.AddError(digits ? $"{name}: {text} is out of range; must be {min}..{max}" : $"{name}: '{text}' is not a whole number; must be {min}..{max}");
+            return null;
+        }
+        if (value < min || value > max)
+        {
+            result.AddError($"{name}: {value} is out of range; must be {min}..{max}");
+            return null;
+        }
+        return value;
+    }
+
+    /// <summary>A number option with a default, refusing values outside [<paramref name="min"/>, <paramref name="max"/>] in the user's words.</summary>
+    public static Option<double> NumberInRange(string name, string description, double defaultValue, double min, double max, string helpName) => new(name)
+    {
+        Description = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{description} ({min}..{max})"),
+        DefaultValueFactory = _ => defaultValue,
+        HelpName = helpName,
+        CustomParser = result =>
+        {
+            if (ParseNumber(result, name) is not { } value) return defaultValue;
+            if (value >= min && value <= max) return value;
+            result.AddError(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}: {value} is out of range; must be {min}..{max}"));
+            return defaultValue;
+        },
+    };
+
+    /// <summary>The option's value as a finite number, or null after adding an error that names the option ("--tolerance: 'abc' is not a number").</summary>
+    public static double? ParseNumber(ArgumentResult result, string name)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) && double.IsFinite(value))
+            return value;
+        result.AddError($"{name}: '{text}' is not a number");
+        return null;
     }
 
     /// <summary>Adds a parse error when the option's value is outside [<paramref name="min"/>, <paramref name="max"/>].</summary>

@@ -1,51 +1,65 @@
 using System.Globalization;
+using System.Text;
 using Spectre.Console;
 
 namespace BnVerify.Bench.Cli;
 
-/// <summary>How a table column is aligned.</summary>
-internal enum Align
-{
-    Left,
-    Right,
-}
-
-/// <summary>A table column: header text and alignment.</summary>
-internal sealed record Column(string Header, Align Align = Align.Left);
-
 /// <summary>
-/// Where the commands write their results. Two kinds: <see cref="RichOutput"/> (Spectre.Console tables, colour and a
-/// progress bar) on an interactive terminal, and <see cref="PlainOutput"/> (aligned plain text, no escape codes, no
-/// progress) when the output is redirected, when <c>CI=true</c>, or when a test passes its own writer.
+/// Where the commands write their results, fitted to the <see cref="OutputStyle"/> passed in: tables, paragraphs and JSON
+/// are laid out by <see cref="TextLayout"/> for <see cref="Width"/> columns, so no id or number is ever broken across
+/// lines. Two kinds: <see cref="RichOutput"/> on a terminal (verdicts in colour, a progress bar for long runs) and
+/// <see cref="PlainOutput"/> (plain text, no escape codes, no progress) when the output is redirected or under CI.
 /// </summary>
 internal abstract class ConsoleOutput
 {
-    /// <summary>Runs longer than this get a progress bar (rich output only).</summary>
+    protected ConsoleOutput(int width) => Width = width;
+
+    /// <summary>Runs longer than this get a progress bar (rich output on a real terminal only).</summary>
     public static readonly TimeSpan ProgressDelay = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// True when <paramref name="stdout"/> is the process's own console output, that output is a terminal, and the
-    /// environment does not say CI (<c>CI=true</c> or <c>CI=1</c>).
-    /// </summary>
-    public static bool IsInteractive(TextWriter stdout)
+    /// <summary>Rich output on <paramref name="stdout"/> for a terminal style, plain text otherwise.</summary>
+    public static ConsoleOutput Create(TextWriter stdout, OutputStyle style)
     {
-        ArgumentNullException.ThrowIfNull(stdout);
-        string? ci = Environment.GetEnvironmentVariable("CI");
-        bool isCi = ci is not null && (ci.Equals("true", StringComparison.OrdinalIgnoreCase) || ci == "1");
-        return ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !isCi;
+        ArgumentNullException.ThrowIfNull(style);
+        return style.Terminal ? new RichOutput(stdout, style.Width) : new PlainOutput(stdout, style.Width);
     }
 
-    /// <summary>Rich output on <paramref name="stdout"/> when <paramref name="rich"/>, plain text otherwise.</summary>
-    public static ConsoleOutput Create(TextWriter stdout, bool rich) => rich ? new RichOutput(stdout) : new PlainOutput(stdout);
+    /// <summary>The width, in columns, that tables and paragraphs are fitted to.</summary>
+    public int Width { get; }
 
-    /// <summary>True for the Spectre.Console terminal output.</summary>
+    /// <summary>True for the terminal output.</summary>
     public abstract bool IsRich { get; }
 
-    /// <summary>Writes one line of text as it is (never interpreted as markup).</summary>
+    /// <summary>Writes one line of text exactly as it is (never wrapped, never interpreted as markup).</summary>
     public abstract void Line(string text = "");
 
-    /// <summary>Writes a table. Cells "pass", "ok", "correct" are shown green and "FAIL", "MISMATCH" red on a terminal.</summary>
-    public abstract void Table(IReadOnlyList<Column> columns, IEnumerable<IReadOnlyList<string>> rows);
+    /// <summary>Writes prose wrapped at spaces to <see cref="Width"/>: the first line after <paramref name="indent"/>, the rest after <paramref name="hanging"/> (default: indent plus two spaces).</summary>
+    public void Paragraph(string text, string indent = "", string? hanging = null)
+    {
+        foreach (var line in TextLayout.Wrap(text, Width, indent, hanging ?? indent + "  ")) Line(line);
+    }
+
+    /// <summary>Writes JSON text (a case file) with each line longer than <see cref="Width"/> broken after a comma between values: still valid JSON.</summary>
+    public void Json(string text)
+    {
+        foreach (var line in text.TrimEnd('\n').Split('\n'))
+            foreach (var part in TextLayout.WrapJson(line, Width)) Line(part);
+    }
+
+    /// <summary>
+    /// Writes a table fitted to <see cref="Width"/> (see <see cref="TextLayout.Table"/>); when columns had to be left out,
+    /// a line under it names them. Cells "pass" and "ok" are shown green and "FAIL" and "MISMATCH" red on a terminal.
+    /// </summary>
+    public void Table(IReadOnlyList<Column> columns, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var table = TextLayout.Table(columns, rows.ToList(), Width);
+        foreach (var line in table.Lines) Write(line);
+        if (table.Dropped.Count > 0)
+            Paragraph($"(not shown in {Width} columns: {string.Join(", ", table.Dropped)}; a wider terminal shows them)");
+    }
+
+    /// <summary>Writes one laid-out line.</summary>
+    protected abstract void Write(IReadOnlyList<TextSpan> line);
 
     /// <summary>
     /// Runs <paramref name="work"/>, which calls the action it is given once per finished unit (from any thread).
@@ -69,41 +83,27 @@ internal abstract class ConsoleOutput
     };
 }
 
-/// <summary>Aligned plain text: columns separated by two spaces, a dashed rule under the header, no trailing blanks.</summary>
-internal sealed class PlainOutput(TextWriter stdout) : ConsoleOutput
+/// <summary>Plain text: columns separated by two spaces, a dashed rule under the header, no trailing blanks, no escape codes.</summary>
+internal sealed class PlainOutput(TextWriter stdout, int width) : ConsoleOutput(width)
 {
     public override bool IsRich => false;
 
     public override void Line(string text = "") => stdout.WriteLine(text);
 
-    public override void Table(IReadOnlyList<Column> columns, IEnumerable<IReadOnlyList<string>> rows)
-    {
-        var all = rows.ToList();
-        var widths = columns.Select((c, k) => Math.Max(c.Header.Length, all.Count == 0 ? 0 : all.Max(r => r[k].Length))).ToArray();
-        // A column that is empty in every row (and so only its header is printed) is still shown, so the layout is stable.
-        stdout.WriteLine(Format(columns, columns.Select(c => c.Header).ToList(), widths));
-        stdout.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
-        foreach (var row in all) stdout.WriteLine(Format(columns, row, widths));
-    }
+    protected override void Write(IReadOnlyList<TextSpan> line) => stdout.WriteLine(string.Concat(line.Select(s => s.Text)));
 
     public override void RunWithProgress(string label, int total, Action<Action> work) => work(() => { });
-
-    private static string Format(IReadOnlyList<Column> columns, IReadOnlyList<string> cells, int[] widths)
-    {
-        var parts = new string[columns.Count];
-        for (int k = 0; k < columns.Count; k++)
-            parts[k] = columns[k].Align == Align.Right ? cells[k].PadLeft(widths[k]) : cells[k].PadRight(widths[k]);
-        return string.Join("  ", parts).TrimEnd();
-    }
 }
 
-/// <summary>Spectre.Console on a terminal: a bordered table with coloured verdicts, and a progress bar for long runs.</summary>
+/// <summary>A terminal: the same layout as plain text, with bold headers and coloured verdicts, and a progress bar for long runs.</summary>
 internal sealed class RichOutput : ConsoleOutput
 {
     private readonly IAnsiConsole console;
     private readonly TextWriter stdout;
+    private readonly bool ansi;
+    private readonly bool progress;
 
-    public RichOutput(TextWriter stdout)
+    public RichOutput(TextWriter stdout, int width) : base(width)
     {
         this.stdout = stdout;
         console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -113,29 +113,42 @@ internal sealed class RichOutput : ConsoleOutput
             Interactive = InteractionSupport.Detect,
             Out = new AnsiConsoleOutput(stdout),
         });
+        console.Profile.Width = width;
+        ansi = console.Profile.Capabilities.Ansi;
+        // A progress bar redraws itself in place: only on the process's own terminal.
+        progress = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
     }
 
     public override bool IsRich => true;
 
-    // Straight to the writer, not through Spectre, which would break long lines at the terminal width: a printed case
-    // file must stay valid JSON when copied from the terminal.
+    // Straight to the writer, not through Spectre, which would break long lines at the terminal width: the lines are
+    // already fitted, and a word longer than the width must stay whole.
     public override void Line(string text = "") => stdout.WriteLine(text);
 
-    public override void Table(IReadOnlyList<Column> columns, IEnumerable<IReadOnlyList<string>> rows)
+    protected override void Write(IReadOnlyList<TextSpan> line)
     {
-        var table = new Table().Border(TableBorder.Rounded);
-        foreach (var c in columns)
+        var sb = new StringBuilder();
+        foreach (var span in line)
         {
-            var column = new TableColumn(new Markup($"[bold]{Markup.Escape(c.Header)}[/]"));
-            if (c.Align == Align.Right) column.RightAligned();
-            table.AddColumn(column);
+            string? code = !ansi || span.Text.Length == 0 ? null : span.Ink switch
+            {
+                Ink.Header => "1",
+                Ink.Good => "32",
+                Ink.Bad => "1;31",
+                _ => null,
+            };
+            sb.Append(code is null ? span.Text : $"\u001b[{code}m{span.Text}\u001b[0m");
         }
-        foreach (var row in rows) table.AddRow(row.Select(Cell).ToArray());
-        console.Write(table);
+        stdout.WriteLine(sb.ToString());
     }
 
     public override void RunWithProgress(string label, int total, Action<Action> work)
     {
+        if (!progress)
+        {
+            work(() => { });
+            return;
+        }
         int done = 0;
         var task = Task.Run(() => work(() => Interlocked.Increment(ref done)));
         if (task.Wait(ProgressDelay))
@@ -158,11 +171,4 @@ internal sealed class RichOutput : ConsoleOutput
             });
         task.GetAwaiter().GetResult();
     }
-
-    private static Markup Cell(string text) => text switch
-    {
-        "pass" or "ok" => new Markup($"[green]{text}[/]"),
-        "FAIL" or "MISMATCH" => new Markup($"[bold red]{text}[/]"),
-        _ => new Markup(Markup.Escape(text)),
-    };
 }

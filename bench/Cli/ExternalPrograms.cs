@@ -32,21 +32,9 @@ internal sealed class ExternalPrograms : IDisposable
     };
 
     /// <summary>The <c>--exec-timeout</c> option: seconds per request.</summary>
-    public static Option<double> TimeoutOption()
-    {
-        var option = new Option<double>("--exec-timeout")
-        {
-            Description = "Longest time an external program may take to answer one request, in seconds (0.1..3600); it gets at least 30 s to start",
-            DefaultValueFactory = _ => ExternalOptions.Default.RequestTimeout.TotalSeconds,
-            HelpName = "S",
-        };
-        option.Validators.Add(result =>
-        {
-            if (result.Tokens.Count > 0 && result.GetValueOrDefault<double>() is var s && !(s >= 0.1 && s <= 3600))
-                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--exec-timeout: {s} is out of range; must be 0.1..3600"));
-        });
-        return option;
-    }
+    public static Option<double> TimeoutOption() => CliOptions.NumberInRange("--exec-timeout",
+        "Longest time an external program may take to answer one request, in seconds; it gets at least 30 s to start",
+        ExternalOptions.Default.RequestTimeout.TotalSeconds, 0.1, 3600, "S");
 
     /// <summary>
     /// Starts every command and reads its greeting; a bad command is a
@@ -111,14 +99,14 @@ internal sealed class ExternalPrograms : IDisposable
     public static void Describe(ConsoleOutput output, IEnumerable<IBatchNormBackward> impls)
     {
         foreach (var p in impls.OfType<ExternalBackward>())
-            output.Line($"external: {p.Info.Id} ({p.Greeting.Dtype}): {p.Greeting.Source ?? p.Command}");
+            output.Paragraph($"external: {p.Info.Id} ({p.Greeting.Dtype}): {p.Greeting.Source ?? p.Command}");
     }
 
     /// <summary>One line per external program among <paramref name="impls"/>: how many requests it answered and the mean round trip.</summary>
     public static void ReportTiming(ConsoleOutput output, IEnumerable<IBatchNormBackward> impls)
     {
         foreach (var p in impls.OfType<ExternalBackward>().Where(p => p.Requests > 0))
-            output.Line(string.Create(CultureInfo.InvariantCulture,
+            output.Paragraph(string.Create(CultureInfo.InvariantCulture,
                 $"{p.Info.Id}: {p.Requests} request{(p.Requests == 1 ? "" : "s")}, {p.RequestTime.TotalMilliseconds / p.Requests:0.###} ms per request on average (round trip)"));
     }
 

@@ -66,6 +66,11 @@ internal static class GateCommand
         {
             baseline, tolerance, memoryTolerance, update, rounds, memoryRounds, memoryShape, cases, seed, processes, plant, timeOnly,
         };
+        // The one rule for files bnverify writes (OutputFiles): a baseline to write goes into a folder that exists.
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(update) && result.GetValue(baseline) is { } path) OutputFiles.Require(result, baseline.Name, path);
+        });
         command.SetAction(parse =>
         {
             var shapes = parse.GetValue(memoryShape) is { Length: > 0 } given

@@ -16,7 +16,7 @@ internal static class ListCommand
     private static int Run(CliContext context, Registry registry)
     {
         context.Output.Table(
-            [new("id"), new("declared"), new("type"), new("layout"), new("family"), new("source")],
+            [new("id"), new("declared"), new("type"), new("layout"), new("family", Fit: Fit.Drop), new("source", Fit: Fit.Wrap)],
             registry.All.Select(i => (IReadOnlyList<string>)
             [
                 i.Info.Id, i.Info.DeclaredText, i.ElementType == typeof(float) ? "f32" : "f64", LayoutText(i.Layout),
@@ -27,7 +27,7 @@ internal static class ListCommand
         {
             context.Output.Line();
             context.Output.Line("declared flaws:");
-            foreach (var impl in flawed) context.Output.Line($"  {impl.Info.Id}: {impl.Info.FlawReason}");
+            foreach (var impl in flawed) context.Output.Paragraph($"{impl.Info.Id}: {impl.Info.FlawReason}", "  ", "    ");
         }
         return Cli.ExitOk;
     }

@@ -48,7 +48,7 @@ internal static class UserAssemblies
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new BadInputException($"--assembly {path}: not a valid file name: {e.Message}");
+            throw new BadInputException($"--assembly {path}: not a valid file name: {e.Message.Split(" (Parameter", 2)[0]}");
         }
         if (Directory.Exists(full)) throw new BadInputException($"--assembly {path}: is a folder; name the built .dll");
         if (!File.Exists(full)) throw new BadInputException($"--assembly {path}: no such file");

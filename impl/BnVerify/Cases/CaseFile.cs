@@ -22,7 +22,8 @@ public sealed class CaseFormatException(string file, string? element, string pro
 /// A file with <c>"layout": "NCHW"</c> (or <c>"NHWC"</c>) holds a spatial problem: x, dout, expected.dx and expected.out
 /// are N×C×H×W (or N×H×W×C) nested lists, gamma and beta length C; they are read into the canonical view
 /// (<see cref="BatchNormProblem"/>), so <see cref="Expected"/> and <see cref="ExpectedOut"/> are canonical too.
-/// A file without <c>layout</c> is 2-D; any other layout is refused.
+/// A file without <c>layout</c> is 2-D; any other layout is refused, as is any key the format does not have (<see cref="Keys"/>),
+/// so a misspelt key is an error, never silently ignored.
 /// </summary>
 public sealed record CaseFile(string Path, string Name, string Source, BatchNormProblem Problem, Gradients? Expected, double[]? ExpectedOut)
 {
@@ -57,7 +58,12 @@ public sealed record CaseFile(string Path, string Name, string Source, BatchNorm
         }
         catch (JsonException e)
         {
-            throw new CaseFormatException(origin, null, $"is not JSON: {e.Message}");
+            // The parser's own message ends "LineNumber: 0 | BytePositionInLine: 12."; said here in a person's words, counted from 1.
+            string what = e.Message;
+            int cut = what.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (cut >= 0) what = what[..cut];
+            string at = e.LineNumber is { } line ? $" (line {line + 1}{(e.BytePositionInLine is { } b ? $", character {b + 1}" : "")})" : "";
+            throw new CaseFormatException(origin, null, $"is not JSON{at}: {what.TrimEnd()}");
         }
         using (doc)
         {
@@ -84,6 +90,9 @@ public sealed record CaseFile(string Path, string Name, string Source, BatchNorm
         if (root.ValueKind != JsonValueKind.Object) throw new CaseFormatException(path, null, "top level must be a JSON object");
         string format = String(path, root, "format");
         if (format != Format) throw new CaseFormatException(path, "format", $"is '{format}', expected '{Format}'");
+        RefuseUnknownKeys(path, root, Keys, "");
+        if (root.TryGetProperty("expected", out var expectedKeys) && expectedKeys.ValueKind == JsonValueKind.Object)
+            RefuseUnknownKeys(path, expectedKeys, ExpectedKeys, "expected.");
         string name = String(path, root, "name");
         string source = root.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "";
         double eps = Number(path, Required(path, root, "eps"), "eps");
@@ -188,6 +197,20 @@ public sealed record CaseFile(string Path, string Name, string Source, BatchNorm
         }
         Walk(value, 0, where);
         return (values.ToArray(), extents);
+    }
+
+    /// <summary>The keys a case file may have (golden/FORMAT.md).</summary>
+    public static IReadOnlyList<string> Keys { get; } = ["format", "name", "source", "eps", "layout", "x", "gamma", "beta", "dout", "expected"];
+
+    /// <summary>The keys of a case file's <c>expected</c> object.</summary>
+    public static IReadOnlyList<string> ExpectedKeys { get; } = ["out", "dx", "dgamma", "dbeta"];
+
+    /// <summary>A key the format does not have is refused, so a misspelt key is never silently ignored.</summary>
+    private static void RefuseUnknownKeys(string path, JsonElement obj, IReadOnlyList<string> known, string prefix)
+    {
+        foreach (var property in obj.EnumerateObject())
+            if (!known.Contains(property.Name, StringComparer.Ordinal))
+                throw new CaseFormatException(path, prefix + property.Name, $"unknown key; a {Format} {(prefix.Length == 0 ? "file" : $"'{prefix.TrimEnd('.')}' object")} has only {string.Join(", ", known)}");
     }
 
     private static JsonElement Required(string path, JsonElement obj, string key, string prefix = "")

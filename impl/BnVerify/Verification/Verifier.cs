@@ -5,7 +5,7 @@ using BnVerify.Doctor;
 namespace BnVerify.Verification;
 
 /// <summary>One problem the verifier checks: random (from a seed and an index) or given (a case file, a fixed set).</summary>
-/// <param name="Name">"case 17" for a generated case ("case 3 (scheduled, edge 1×5)" for one of the schedule's shapes), the case's name otherwise.</param>
+/// <param name="Name">"case 17" for a generated case ("case 3 (scheduled edge shape)" for one of the schedule's shapes), the case's name otherwise.</param>
 /// <param name="Problem">The problem.</param>
 /// <param name="Expected">Stored expected gradients (a golden case's), or null to use the numerical oracles.</param>
 /// <param name="Index">The generated case's index under the run's seed; −1 for a given case.</param>
@@ -16,10 +16,18 @@ public sealed record VerificationCase(string Name, BatchNormProblem Problem, Gra
     public static VerificationCase Generated(ProblemSource source, int seed, int index)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var shape = source.ClassOf(index);
-        bool scheduled = shape != ShapeClass.Random;
+        string? scheduled = source.ClassOf(index) switch
+        {
+            ShapeClass.Random => null,
+            ShapeClass.Edge => "edge shape",
+            ShapeClass.RowBoundary => "row boundary",
+            ShapeClass.ColumnBoundary => "column boundary",
+            ShapeClass.BothBoundary => "boundary on both axes",
+            ShapeClass.Scale => "shape at scale",
+            var other => other.ToString(),
+        };
         var problem = source.Case(seed, index);
-        return new VerificationCase(scheduled ? $"case {index} (scheduled {shape}, {problem.ShapeText})" : $"case {index}", problem, null, index, scheduled);
+        return new VerificationCase(scheduled is null ? $"case {index}" : $"case {index} (scheduled {scheduled})", problem, null, index, scheduled is not null);
     }
 
     /// <summary>A case file as a verification case.</summary>
