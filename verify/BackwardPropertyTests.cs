@@ -23,13 +23,39 @@ public sealed class BackwardPropertyTests(ITestOutputHelper output)
         var impl = BuiltIn.Implementations.Get(id);
         var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases, theoryCase: id);
         output.WriteLine($"{id}: {Properties.Source().Describe(Cases)}, seed {Properties.Seed}: {(falsified is null ? "all pass" : "FALSIFIED")}");
-        if (falsified is not null)
-        {
-            var result = GradientChecker.Check(impl, falsified.Counterexample);
-            Assert.Fail($"{id} does not match the numerical gradient: {result.Summary()}\n" +
-                        $"diagnosis: {DerivationDoctor.ExplainFailure(result, impl)}\n" +
-                        $"shrunk counterexample:\n{Properties.Show(falsified.Counterexample)}\n{falsified.Message}");
-        }
+        if (falsified is not null) Assert.Fail(FailureReport(impl, falsified));
+    }
+
+    /// <summary>
+    /// A failing property, read once: what failed on the shrunk case, the doctor's diagnosis, the case as a case file, and
+    /// how it was found with the command that replays this one test.
+    /// </summary>
+    internal static string FailureReport(IBatchNormBackward impl, Falsified falsified)
+    {
+        var result = GradientChecker.Check(impl, falsified.Counterexample);
+        return $"{impl.Info.Id} does not match the numerical gradient: {result.Summary()}\n" +
+               $"diagnosis: {DerivationDoctor.Sentence(impl, result)}\n" +
+               $"shrunk counterexample (a bnverify-case/1 file):\n{Properties.Show(falsified.Counterexample)}\n{falsified.Message}";
+    }
+
+    [Fact]
+    public void A_failing_property_reads_once_with_the_case_the_diagnosis_and_a_replay_of_this_test_alone()
+    {
+        var impl = BuiltIn.Implementations.Get("seed002-alt");
+        var falsified = Properties.Run(p => GradientChecker.Check(impl, p).Pass, Cases, theoryCase: "seed002-alt");
+        Assert.NotNull(falsified);
+        string report = FailureReport(impl, falsified);
+        output.WriteLine(report);
+        int Count(string what) => report.Split(what).Length - 1;
+        Assert.Equal(1, Count("\"format\": \"bnverify-case/1\"")); // the counterexample once
+        Assert.Equal(1, Count("diagnosis: "));
+        Assert.Equal(1, Count("dx fails (finite differences)")); // the failure once
+        Assert.DoesNotContain("Expected true, got false", report);
+        Assert.Contains("variance-path coefficient", report);
+        Assert.Contains($"replay this test alone: BNVERIFY_SEED={Properties.Seed} dotnet test verify -c Release --filter " +
+                        "'FullyQualifiedName~BnVerify.Verify.BackwardPropertyTests.A_failing_property_reads_once_with_the_case_the_diagnosis_and_a_replay_of_this_test_alone&DisplayName~seed002-alt'", report);
+        // The case file loads as the shrunk problem.
+        Assert.Equal(falsified.Counterexample.ShapeText, BnVerify.Cases.CaseFile.FromJson(Properties.Show(falsified.Counterexample), "report").Problem.ShapeText);
     }
 
     [Theory]

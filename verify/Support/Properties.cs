@@ -112,7 +112,7 @@ public static class Properties
     public static string ReplayCommand(int seed, string test, string file, string? theoryCase = null)
     {
         string type = $"{typeof(Properties).Namespace![..^".Support".Length]}.{Path.GetFileNameWithoutExtension(file)}";
-        string filter = $"FullyQualifiedName~{type}.{test}" + (theoryCase is null ? "" : $"&DisplayName~\"{theoryCase}\"");
+        string filter = $"FullyQualifiedName~{type}.{test}" + (theoryCase is null ? "" : $"&DisplayName~{theoryCase}");
         return $"BNVERIFY_SEED={seed} dotnet test verify -c Release --filter '{filter}'";
     }
 
