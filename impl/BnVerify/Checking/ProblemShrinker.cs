@@ -120,11 +120,13 @@ public static partial class ProblemShrinker
         if (!Simple(p.Dout))
             foreach (var dout in new[] { SmallIntegers(p.Dout, p.D), Digits(p.Dout, 2) })
                 if (!Same(dout, p.Dout)) yield return With(p, dout: dout);
-        if (!Simple(p.Gamma))
-            foreach (var gamma in new[] { Fill(p.D, 1.0), Fill(p.D, 2.0), Digits(p.Gamma, 1) })
+        // gamma toward 1 and beta toward 0, the identity affine map, even from other small integers (a gamma of −1 stays
+        // only when the failure needs its sign); other simple values are left alone, so shrinking cannot cycle.
+        if (!Same(p.Gamma, Fill(p.D, 1.0)))
+            foreach (var gamma in Simple(p.Gamma) ? [Fill(p.D, 1.0)] : new[] { Fill(p.D, 1.0), Fill(p.D, 2.0), Digits(p.Gamma, 1) })
                 if (!Same(gamma, p.Gamma)) yield return With(p, gamma: gamma);
-        if (!Simple(p.Beta))
-            foreach (var beta in new[] { Fill(p.D, 0.0), Fill(p.D, 1.0), Digits(p.Beta, 1) })
+        if (!Same(p.Beta, Fill(p.D, 0.0)))
+            foreach (var beta in Simple(p.Beta) ? [Fill(p.D, 0.0)] : new[] { Fill(p.D, 0.0), Fill(p.D, 1.0), Digits(p.Beta, 1) })
                 if (!Same(beta, p.Beta)) yield return With(p, beta: beta);
         double powerOfTen = Math.Pow(10, Math.Round(Math.Log10(p.Eps)));
         if (p.Eps != powerOfTen)
@@ -145,7 +147,7 @@ public static partial class ProblemShrinker
             double mean = 0, max = 0;
             for (int i = 0; i < n; i++) mean += values[i * d + j] / n;
             for (int i = 0; i < n; i++) max = Math.Max(max, Math.Abs(values[i * d + j] - mean));
-            for (int i = 0; i < n; i++) result[i * d + j] = max == 0 ? 0 : Math.Round(3 * (values[i * d + j] - mean) / max);
+            for (int i = 0; i < n; i++) result[i * d + j] = max == 0 ? 0 : Math.Round(3 * (values[i * d + j] - mean) / max) + 0.0; // + 0.0: never −0
         }
         return result;
     }
@@ -159,7 +161,7 @@ public static partial class ProblemShrinker
         {
             double max = 0;
             for (int i = 0; i < n; i++) max = Math.Max(max, Math.Abs(values[i * d + j]));
-            for (int i = 0; i < n; i++) result[i * d + j] = max == 0 ? 0 : Math.Round(5 * values[i * d + j] / max);
+            for (int i = 0; i < n; i++) result[i * d + j] = max == 0 ? 0 : Math.Round(5 * values[i * d + j] / max) + 0.0; // + 0.0: never −0
         }
         return result;
     }
@@ -168,7 +170,7 @@ public static partial class ProblemShrinker
     {
         if (v == 0) return 0;
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(Math.Abs(v))) - digits + 1);
-        return Math.Round(v / magnitude) * magnitude;
+        return Math.Round(v / magnitude) * magnitude + 0.0;
     }).ToArray();
 
     private static double[] Fill(int d, double value) => Enumerable.Repeat(value, d).ToArray();
