@@ -21,6 +21,11 @@ namespace BnVerify.Bench.Benchmarks;
 /// </param>
 /// <param name="Variants">Kernel variants (<see cref="KernelVariant"/>, <c>ID:KEY=VALUE,...</c>) measured beside the kernel each comes from.</param>
 /// <param name="PairedRounds">Rounds of the paired roofline per type and shape (default 15; quick: 5).</param>
+/// <param name="Implementations">
+/// The implementations the run can time by id (default <see cref="BuiltIn.Implementations"/>); the command line adds those
+/// of every <c>--assembly</c>.
+/// </param>
+/// <param name="Assemblies">The <c>--assembly</c> paths <paramref name="Implementations"/> was loaded from, as the user gave them (for the report's command line).</param>
 public sealed record BenchmarkOptions(
     bool Quick = false,
     IReadOnlyList<string>? Impls = null,
@@ -30,14 +35,20 @@ public sealed record BenchmarkOptions(
     string? OutputDirectory = null,
     string? OneDnnLibraryName = null,
     IReadOnlyList<string>? Variants = null,
-    int? PairedRounds = null)
+    int? PairedRounds = null,
+    Registry? Implementations = null,
+    IReadOnlyList<string>? Assemblies = null)
 {
     /// <summary>Where a quick, filtered or otherwise partial run writes by default, relative to the repository root (listed in .gitignore).</summary>
     public static readonly string PartialFolder = Path.Combine("reports", "partial");
 
     /// <summary>True for the full default suite: no option that narrows, shortens or changes it (the run whose report is committed).</summary>
     public bool IsFull => !Quick && Impls is not { Count: > 0 } && Types is not { Count: > 0 } && Shapes is not { Count: > 0 }
-                          && Threads is null && Variants is not { Count: > 0 } && PairedRounds is null && OneDnnLibraryName is null;
+                          && Threads is null && Variants is not { Count: > 0 } && PairedRounds is null && OneDnnLibraryName is null
+                          && Implementations is null && Assemblies is not { Count: > 0 };
+
+    /// <summary>The implementations the run can time: <see cref="Implementations"/>, or the built-in ones.</summary>
+    public Registry EffectiveImplementations => Implementations ?? BuiltIn.Implementations;
 
     /// <summary>The paired roofline's rounds per type and shape.</summary>
     public int EffectivePairedRounds => PairedRounds is > 0 ? PairedRounds.Value : Quick ? 5 : 15;

@@ -31,19 +31,23 @@ namespace BnVerify.Bench.Benchmarks;
 
 /// <summary>
 /// What one suite run covers: the names timed (implementations, kernel variants, peers and yardsticks), the shapes, the
-/// workers of the multi-core kernels, and the loaded peers.
+/// workers of the multi-core kernels, the loaded peers, and the registry the implementation ids come from.
 /// </summary>
 /// <param name="Ids">Implementation ids, variant names, peer ids and yardstick ids, in run order.</param>
 /// <param name="Shapes">Shapes "NxD" or "NxCxHxW".</param>
 /// <param name="Threads">Worker count of the multi-core rows.</param>
 /// <param name="Peers">The peers of this run (oneDNN), or null for none.</param>
-public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> Shapes, int Threads, PeerSet? Peers = null)
+/// <param name="Implementations">The registry of the implementation ids (null: <see cref="BuiltIn.Implementations"/>).</param>
+public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> Shapes, int Threads, PeerSet? Peers = null, Registry? Implementations = null)
 {
     /// <summary>The peers of this run (<see cref="PeerSet.None"/> when there are none).</summary>
     public PeerSet PeerRows => Peers ?? PeerSet.None;
 
+    /// <summary>The registry of the implementation ids: <see cref="Implementations"/>, or the built-in ones.</summary>
+    public Registry Registered => Implementations ?? BuiltIn.Implementations;
+
     /// <summary>The thread count a row runs on: the run's for multi-core rows, 1 for the others.</summary>
-    public int ThreadsOf(string id) => BenchTargets.IsMultiCore(id, Threads) ? Threads : 1;
+    public int ThreadsOf(string id) => BenchTargets.IsMultiCore(id, Threads, Registered) ? Threads : 1;
 }
 
 /// <summary>
@@ -72,27 +76,47 @@ public static class BenchmarkSuite
     }
 
     /// <summary>
-    /// The plan of a run: the chosen implementations of the chosen types, each variant with the kernel it comes from, the
+    /// The plan of a run: the chosen implementations of the chosen types (from <see cref="BenchmarkOptions.EffectiveImplementations"/>;
+    /// one that cannot be timed, <see cref="Untimable"/>, is left out), each variant with the kernel it comes from, the
     /// loaded peers of the chosen types (oneDNN is float32), then the yardsticks.
     /// </summary>
     public static SuitePlan Plan(BenchmarkOptions options, PeerSet? peers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var types = options.EffectiveTypes;
+        var registry = options.EffectiveImplementations;
         foreach (var s in options.EffectiveShapes) BenchmarkOptions.ParseShape(s);
         var variants = (options.Variants ?? []).Select(KernelVariant.Parse).ToList();
-        var chosen = options.Impls is { Count: > 0 }
-            ? options.Impls.Where(id => !BenchTargets.IsYardstick(id) && !PeerSet.IsPeer(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList()
-            : BuiltIn.Implementations.All.Where(i => i.Info.Family != Family.Mutant).ToList();
-        var ids = chosen.Select(i => i.Info.Id)
+        var ids = Chosen(options).Where(BenchTargets.IsTimable).Select(i => i.Info.Id)
             .Concat(variants.Select(v => v.Id))
             .Distinct()
-            .Where(id => types.Contains(BenchTargets.TypeOf(id)))
-            .Concat(variants.Select(v => v.Name).Where(name => types.Contains(BenchTargets.TypeOf(name))))
+            .Where(id => types.Contains(BenchTargets.TypeOf(id, registry)))
+            .Concat(variants.Select(v => v.Name).Where(name => types.Contains(BenchTargets.TypeOf(name, registry))))
             .Concat((peers ?? PeerSet.None).Peers.Select(p => p.Info.Id).Where(id => types.Contains(BenchTargets.TypeOf(id))))
             .Concat(types.SelectMany(BenchTargets.Yardsticks))
             .ToList();
-        return new SuitePlan(ids, options.EffectiveShapes, options.EffectiveThreads, peers);
+        return new SuitePlan(ids, options.EffectiveShapes, options.EffectiveThreads, peers, options.Implementations);
+    }
+
+    /// <summary>The implementations chosen by <see cref="BenchmarkOptions.Impls"/>, or every one but the mutants.</summary>
+    private static List<IBatchNormBackward> Chosen(BenchmarkOptions options)
+    {
+        var registry = options.EffectiveImplementations;
+        return options.Impls is { Count: > 0 }
+            ? options.Impls.Where(id => !BenchTargets.IsYardstick(id) && !PeerSet.IsPeer(id)).Distinct().Select(registry.Get).ToList()
+            : registry.All.Where(i => i.Info.Family != Family.Mutant).ToList();
+    }
+
+    /// <summary>
+    /// The chosen implementations that cannot be timed and so are left out of the plan, with the reason: a class whose
+    /// constructor threw (<see cref="UnconstructibleBackward"/>), or one that computes in neither float32 nor float64.
+    /// </summary>
+    public static IReadOnlyList<(string Id, string Reason)> Untimable(BenchmarkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Chosen(options).Where(i => !BenchTargets.IsTimable(i))
+            .Select(i => (i.Info.Id, i is UnconstructibleBackward ? "its constructor threw, so there is nothing to time" : $"it computes in {i.ElementType.Name}, not float32 or float64"))
+            .ToList();
     }
 
     private static int Run(BenchmarkOptions options)
@@ -104,11 +128,13 @@ public static class BenchmarkSuite
             ? PeerSet.Load(options.EffectiveThreads, options.OneDnnLibraryName ?? OneDnnLibrary.DefaultLibraryName)
             : PeerSet.None;
         var plan = Plan(options, peers);
+        var registry = plan.Registered;
         if (options.EffectiveTypes.Contains("f32")) Console.WriteLine(ReportWriter.PeerLine(peers, plan.Threads));
+        foreach (var (id, reason) in Untimable(options)) Console.WriteLine($"  {id}: not benchmarked: {reason}");
         var implementations = plan.Ids.Where(id => !BenchTargets.IsYardstick(id)).ToList();
 
         Console.WriteLine($"Checking {implementations.Count} implementations before benchmarking...");
-        var verdicts = Verify(implementations, implementations.Select(id => PeerSet.IsPeer(id) ? peers.Get(id) : BenchTargets.Resolve(id, plan.Threads)).ToList());
+        var verdicts = Verify(implementations, implementations.Select(id => PeerSet.IsPeer(id) ? peers.Get(id) : BenchTargets.Resolve(id, plan.Threads, registry)).ToList());
         foreach (var (id, v) in verdicts) Console.WriteLine($"  {id,-26} {(v ? "correct" : "FLAWED")}");
 
         string root = RepositoryRoot();
@@ -124,11 +150,11 @@ public static class BenchmarkSuite
         Console.WriteLine($"Paired roofline: the fast kernels and the bandwidth yardsticks timed back to back, {rounds} rounds per type and shape...");
         var paired = PairedRoofline.Measure(plan, rounds, seed: 20261201, progress: Console.WriteLine);
 
-        var rows = ReportWriter.Rows(summary, verdicts, paired.Percent);
+        var rows = ReportWriter.Rows(summary, verdicts, paired.Percent, registry);
         string command = "dotnet run -c Release --project bench" + Describe(options);
-        var chosen = implementations.Where(id => !KernelVariant.IsVariant(id) && !PeerSet.IsPeer(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList();
+        var chosen = implementations.Where(id => !KernelVariant.IsVariant(id) && !PeerSet.IsPeer(id)).Select(registry.Get).ToList();
         File.WriteAllText(Path.Combine(output, "benchmark-report.md"),
-            ReportWriter.Markdown(rows, summary, plan, command, clock.Elapsed, ReportWriter.Variants(paired.Variants) + ReportWriter.Verification(chosen), paired.PeerRatios));
+            ReportWriter.Markdown(rows, summary, plan, command, clock.Elapsed, ReportWriter.Variants(paired.Variants) + ReportWriter.Verification(chosen, verdicts), paired.PeerRatios));
         ChartWriter.WriteSvg(rows, plan.Shapes, Path.Combine(output, "throughput.svg"));
         foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(output, Path.GetFileName(file)), overwrite: true);
@@ -152,8 +178,13 @@ public static class BenchmarkSuite
         var peers = new ParameterDefinition(nameof(BackwardBenchmarks.Peers), false, [plan.PeerRows], false, typeof(PeerSet), 0);
         var impl = new ParameterDefinition(nameof(BackwardBenchmarks.Impl), false, [.. plan.Ids], false, typeof(string), 0);
         var threads = new ParameterDefinition(nameof(BackwardBenchmarks.Threads), false, [plan.Threads], false, typeof(int), 0);
+        var registry = new ImplementationSet(plan.Registered);
+        var implementations = new ParameterDefinition(nameof(BackwardBenchmarks.Implementations), false, [registry], false, typeof(ImplementationSet), 0);
         var cases = plan.Shapes.SelectMany(s => plan.Ids.Select(id => BenchmarkCase.Create(template.Descriptor, template.Job,
-                new ParameterInstances([new ParameterInstance(shape, s, style), new ParameterInstance(impl, id, style), new ParameterInstance(threads, plan.Threads, style), new ParameterInstance(peers, plan.PeerRows, style)]),
+                new ParameterInstances([
+                    new ParameterInstance(shape, s, style), new ParameterInstance(impl, id, style), new ParameterInstance(threads, plan.Threads, style),
+                    new ParameterInstance(peers, plan.PeerRows, style), new ParameterInstance(implementations, registry, style),
+                ]),
                 template.Config)))
             .ToArray();
         return new BenchmarkRunInfo(cases, typeof(BackwardBenchmarks), template.Config);
@@ -169,6 +200,7 @@ public static class BenchmarkSuite
         if (o.Threads is not null) parts.Add($"--threads {o.Threads}");
         if (o.Variants is { Count: > 0 }) parts.Add("--variant " + string.Join(' ', o.Variants));
         if (o.PairedRounds is not null) parts.Add($"--rounds {o.PairedRounds}");
+        foreach (var path in o.Assemblies ?? []) parts.Add($"--assembly {path}");
         return parts.Count == 0 ? "" : " -- " + string.Join(' ', parts);
     }
 
@@ -213,7 +245,7 @@ public static class BenchmarkSuite
     }
 
     /// <summary>Builds the inputs of (name, shape) and returns the call to measure (<see cref="BenchTargets.Bind"/>).</summary>
-    public static Action Bind(string id, string shape, int threads, PeerSet? peers = null) => BenchTargets.Bind(id, shape, threads, peers);
+    public static Action Bind(string id, string shape, int threads, PeerSet? peers = null, Registry? registry = null) => BenchTargets.Bind(id, shape, threads, peers, registry);
 
     private static string RepositoryRoot()
     {

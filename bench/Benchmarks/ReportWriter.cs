@@ -47,9 +47,9 @@ public sealed record BenchRow(string Id, string Type, string Shape, string Verdi
 /// <summary>Turns the BenchmarkDotNet summary into rows and the markdown ranking.</summary>
 public static class ReportWriter
 {
-    /// <summary>Rows with ratio to baseline and percent of roofline filled in.</summary>
+    /// <summary>Rows with ratio to baseline and percent of roofline filled in; ids are looked up in <paramref name="registry"/> (default: the built-in implementations).</summary>
     public static IReadOnlyList<BenchRow> Rows(Summary summary, IReadOnlyDictionary<string, bool> verdicts,
-        IReadOnlyDictionary<(string Id, string Shape), PairedPercent> paired)
+        IReadOnlyDictionary<(string Id, string Shape), PairedPercent> paired, Registry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(paired);
         ArgumentNullException.ThrowIfNull(summary);
@@ -61,12 +61,12 @@ public static class ReportWriter
             string shape = (string)report.BenchmarkCase.Parameters[nameof(BackwardBenchmarks.Shape)];
             int threads = (int)report.BenchmarkCase.Parameters[nameof(BackwardBenchmarks.Threads)];
             var (n, d) = BenchmarkOptions.ParseShape(shape);
-            string type = BenchTargets.TypeOf(id);
+            string type = BenchTargets.TypeOf(id, registry);
             string verdict = BenchTargets.IsYardstick(id) ? "yardstick" : verdicts.TryGetValue(id, out bool ok) && ok ? "correct" : "FLAWED";
             double median = report.ResultStatistics?.Median ?? double.NaN;
             double best = report.ResultStatistics?.Min ?? double.NaN;
             long? allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase);
-            raw.Add(new BenchRow(id, type, shape, verdict, median, best, allocated, 5L * n * d * (type == "f32" ? 4 : 8), BenchTargets.IsMultiCore(id, threads)));
+            raw.Add(new BenchRow(id, type, shape, verdict, median, best, allocated, 5L * n * d * (type == "f32" ? 4 : 8), BenchTargets.IsMultiCore(id, threads, registry)));
         }
         var result = new List<BenchRow>();
         foreach (var row in raw)
@@ -276,9 +276,10 @@ public static class ReportWriter
 
     /// <summary>
     /// The report's verification section: the checker's mutation score over the mutant catalog and the derivation
-    /// doctor's diagnosis of every flawed implementation that is benchmarked (computed now, from measured errors).
+    /// doctor's diagnosis of every flawed implementation that is benchmarked (computed now, from measured errors): declared
+    /// flawed, or found flawed by the run's <paramref name="verdicts"/> (id → correct), such as a user's implementation from <c>--assembly</c>.
     /// </summary>
-    public static string Verification(IEnumerable<IBatchNormBackward> benchmarked)
+    public static string Verification(IEnumerable<IBatchNormBackward> benchmarked, IReadOnlyDictionary<string, bool>? verdicts = null)
     {
         ArgumentNullException.ThrowIfNull(benchmarked);
         var c = CultureInfo.InvariantCulture;
@@ -293,7 +294,7 @@ public static class ReportWriter
         foreach (var m in score.Mutants)
             sb.AppendLine(c, $"| {m.Id} | {(m.Killed ? "yes" : "**no**")} | {m.Diagnosis.Summary().Replace(Environment.NewLine, " ", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal)} |");
         sb.AppendLine();
-        var flawed = benchmarked.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
+        var flawed = benchmarked.Where(i => i.Info.Declared == Verdict.Flawed || verdicts?.GetValueOrDefault(i.Info.Id, true) == false).ToList();
         if (flawed.Count > 0)
         {
             sb.AppendLine("Diagnoses of the flawed implementations above (derivation doctor):");

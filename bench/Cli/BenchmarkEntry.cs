@@ -48,6 +48,8 @@ internal static partial class BenchmarkEntry
             "A fast kernel with changed settings, measured beside the kernel (its cost in paired rounds); e.g. fused-simd-nt-f64:stores=never " +
             "(keys: threads, stores=never|whenlarge|always, prefetch=on|off, width=512|256|128, nt-threshold, parallel-threshold); repeatable");
         var rounds = CliOptions.IntInRange("--rounds", "Rounds of the paired roofline per type and shape (default 15, with --quick 5)", 15, 2, 1000);
+        var assembly = UserAssemblies.Option();
+        assembly.Description = "Also verify and benchmark the implementations in this built .NET assembly (a .dll; repeatable)";
         root.Add(quick);
         root.Add(impl);
         root.Add(type);
@@ -56,15 +58,24 @@ internal static partial class BenchmarkEntry
         root.Add(output);
         root.Add(variant);
         root.Add(rounds);
-        root.SetAction(parseResult => BenchmarkSuite.RunAsync(new BenchmarkOptions(
+        root.Add(assembly);
+        root.SetAction(parseResult =>
+        {
+            // The user's assemblies first (a bad one is one line, exit 2, before any work), then the ids against all implementations.
+            var assemblies = parseResult.GetValue(assembly);
+            var registry = UserAssemblies.Registry(assemblies);
+            return BenchmarkSuite.RunAsync(new BenchmarkOptions(
             Quick: parseResult.GetValue(quick),
-            Impls: BenchmarkIds(parseResult.GetValue(impl)),
+            Impls: BenchmarkIds(parseResult.GetValue(impl), registry),
             Types: parseResult.GetValue(type) is { } t ? [t] : null,
             Shapes: parseResult.GetValue(shape)?.Select(s => s.Replace('×', 'x').Replace('X', 'x')).ToList(),
             Threads: parseResult.GetResult(threads) is { Implicit: false } ? parseResult.GetValue(threads) : null,
             OutputDirectory: parseResult.GetValue(output),
             Variants: parseResult.GetValue(variant)?.Select(v => KernelVariant.Parse(v).Name).ToList(),
-            PairedRounds: parseResult.GetResult(rounds) is { Implicit: false } ? parseResult.GetValue(rounds) : null)).GetAwaiter().GetResult());
+            PairedRounds: parseResult.GetResult(rounds) is { Implicit: false } ? parseResult.GetValue(rounds) : null,
+            Implementations: assemblies is { Length: > 0 } ? registry : null,
+            Assemblies: assemblies is { Length: > 0 } ? assemblies : null)).GetAwaiter().GetResult();
+        });
     }
 
     /// <summary>
@@ -99,10 +110,10 @@ internal static partial class BenchmarkEntry
     }
 
     /// <summary>The ids given to <c>--impl</c>: implementations (checked against the registry, before any work) and yardsticks.</summary>
-    private static List<string> BenchmarkIds(string[]? values)
+    private static List<string> BenchmarkIds(string[]? values, Registry registry)
     {
         var ids = CliOptions.SplitIds(values ?? []).ToList();
-        CliOptions.Selected(BuiltIn.Implementations, ids.Where(id => !BenchTargets.IsYardstick(id) && !PeerSet.IsPeer(id)).ToArray());
+        CliOptions.Selected(registry, ids.Where(id => !BenchTargets.IsYardstick(id) && !PeerSet.IsPeer(id)).ToArray());
         return ids;
     }
 
