@@ -144,9 +144,19 @@ public static class ReportWriter
     public static string Markdown(IReadOnlyList<BenchRow> rows, Summary summary, SuitePlan plan, string command, TimeSpan elapsed, string verification,
         IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null)
     {
+        ArgumentNullException.ThrowIfNull(summary);
+        return Markdown(rows, summary.BenchmarksCases.FirstOrDefault()?.Job.Id, plan, command, elapsed, verification, peerRatios);
+    }
+
+    /// <summary>
+    /// The markdown report from rows alone (<paramref name="jobId"/>: BenchmarkDotNet's job, "quick" or "suite"), as
+    /// <see cref="Markdown(IReadOnlyList{BenchRow}, Summary, SuitePlan, string, TimeSpan, string, IReadOnlyDictionary{ValueTuple{string, string, string}, PairedRatio}?)"/> writes it.
+    /// </summary>
+    public static string Markdown(IReadOnlyList<BenchRow> rows, string? jobId, SuitePlan plan, string command, TimeSpan elapsed, string verification,
+        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null)
+    {
         peerRatios ??= new Dictionary<(string, string, string), PairedRatio>();
         ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(plan);
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -156,7 +166,7 @@ public static class ReportWriter
         sb.AppendLine(c, $"- Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
         sb.AppendLine(c, $"- Machine: {CpuName()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, SIMD width {BnVerify.Kernels.SimdWidth.Widest} bits");
         sb.AppendLine(c, $"- Load average (1/5/15 min) at the end of the run: {LoadAverage()} — other work shared these cores, so absolute figures vary from run to run; the yardsticks ran in the same conditions");
-        sb.AppendLine(c, $"- BenchmarkDotNet {typeof(Summary).Assembly.GetName().Version}, in-process toolchain, job `{summary.BenchmarksCases.FirstOrDefault()?.Job.Id}`; multi-core rows use {plan.Threads} threads");
+        sb.AppendLine(c, $"- BenchmarkDotNet {typeof(Summary).Assembly.GetName().Version}, in-process toolchain, job `{jobId}`; multi-core rows use {plan.Threads} threads");
         if (plan.PeerRows.Library is not null || plan.PeerRows.Unavailable is not null) sb.AppendLine(c, $"- {PeerLine(plan.PeerRows, plan.Threads)}");
         sb.AppendLine();
         sb.AppendLine("How to read the tables:");
@@ -178,24 +188,7 @@ public static class ReportWriter
 
         sb.AppendLine("## Headline");
         sb.AppendLine();
-        foreach (var type in new[] { "f64", "f32" })
-            foreach (var shape in plan.Shapes)
-            {
-                var ranked = rows.Where(r => r.Type == type && r.Shape == shape && r.Rankable && !r.Peer).OrderBy(r => r.MedianNs).ToList();
-                if (ranked.Count == 0) continue;
-                var one = ranked.FirstOrDefault(r => !r.MultiCore);
-                var many = ranked.FirstOrDefault(r => r.MultiCore);
-                sb.Append(c, $"- {type} {shape}: fastest correct **{ranked[0].Id}** ({Time(ranked[0].MedianNs)})");
-                if (one is not null) sb.Append(c, $"; fastest one-thread {one.Id}: {one.GBps:F1} GB/s, {Roof(one)}, {Speedup(one.Ratio)}");
-                if (many is not null) sb.Append(c, $"; fastest multi-core {many.Id}: {many.GBps:F1} GB/s, {Roof(many)}, {Speedup(many.Ratio)}");
-                foreach (var peer in rows.Where(r => r.Type == type && r.Shape == shape && r.Peer && r.Rankable))
-                {
-                    var best = PeerComparisons(rows, peer, plan).FirstOrDefault();
-                    if (best is null) continue;
-                    sb.Append(c, $"; {peer.Id} / {best.Id} = {PeerRatioText(peer, best, peerRatios)}");
-                }
-                sb.AppendLine();
-            }
+        foreach (var line in Headline(rows, plan, peerRatios)) sb.AppendLine(line);
         sb.AppendLine();
 
         foreach (var type in new[] { "f64", "f32" })
@@ -250,6 +243,63 @@ public static class ReportWriter
         sb.AppendLine();
         sb.Append(verification);
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The report's headline, one line per element type and shape of the run: the fastest correct implementation, the
+    /// fastest one-thread and multi-core ones, and each peer against the fastest BnVerify kernel; where no correct
+    /// implementation was benchmarked (only flawed ones were selected, or the correct ones failed to run), a line that says
+    /// so and names the ones that were.
+    /// </summary>
+    public static IReadOnlyList<string> Headline(IReadOnlyList<BenchRow> rows, SuitePlan plan,
+        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(plan);
+        peerRatios ??= new Dictionary<(string, string, string), PairedRatio>();
+        var c = CultureInfo.InvariantCulture;
+        var lines = new List<string>();
+        foreach (var type in new[] { "f64", "f32" })
+            foreach (var shape in plan.Shapes)
+            {
+                var here = rows.Where(r => r.Type == type && r.Shape == shape).ToList();
+                if (here.Count == 0) continue; // the type is not in this run
+                var ranked = here.Where(r => r.Rankable && !r.Peer).OrderBy(r => r.MedianNs).ToList();
+                if (ranked.Count == 0)
+                {
+                    lines.Add(NoCorrectLine(type, shape, here));
+                    continue;
+                }
+                var sb = new StringBuilder();
+                var one = ranked.FirstOrDefault(r => !r.MultiCore);
+                var many = ranked.FirstOrDefault(r => r.MultiCore);
+                sb.Append(c, $"- {type} {shape}: fastest correct **{ranked[0].Id}** ({Time(ranked[0].MedianNs)})");
+                if (one is not null) sb.Append(c, $"; fastest one-thread {one.Id}: {one.GBps:F1} GB/s, {Roof(one)}, {Speedup(one.Ratio)}");
+                if (many is not null) sb.Append(c, $"; fastest multi-core {many.Id}: {many.GBps:F1} GB/s, {Roof(many)}, {Speedup(many.Ratio)}");
+                foreach (var peer in here.Where(r => r.Peer && r.Rankable))
+                {
+                    var best = PeerComparisons(rows, peer, plan).FirstOrDefault();
+                    if (best is null) continue;
+                    sb.Append(c, $"; {peer.Id} / {best.Id} = {PeerRatioText(peer, best, peerRatios)}");
+                }
+                lines.Add(sb.ToString());
+            }
+        return lines;
+    }
+
+    /// <summary>The headline of a type and shape where no correct BnVerify implementation has a time: which ones ran instead.</summary>
+    private static string NoCorrectLine(string type, string shape, IReadOnlyList<BenchRow> here)
+    {
+        static string Ids(IEnumerable<BenchRow> rows) => string.Join(", ", rows.Select(r => r.Id).Distinct());
+        var flawed = here.Where(r => r.Verdict == "FLAWED" && !r.Peer).ToList();
+        var failed = here.Where(r => r.Verdict == "correct" && !r.Rankable && !r.Peer).ToList();
+        var peers = here.Where(r => r.Peer && r.Rankable).ToList();
+        var what = new List<string>();
+        if (flawed.Count > 0) what.Add($"only flawed ones were: {Ids(flawed)} (timed in the table below, never ranked)");
+        if (failed.Count > 0) what.Add($"correct but their benchmark failed: {Ids(failed)}");
+        if (peers.Count > 0) what.Add($"peers timed: {Ids(peers)}");
+        if (what.Count == 0) what.Add("only the bandwidth yardsticks ran");
+        return $"- {type} {shape}: no correct implementation was benchmarked here; {string.Join("; ", what)}";
     }
 
     /// <summary>
