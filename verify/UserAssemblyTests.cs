@@ -89,6 +89,7 @@ public sealed class UserAssemblyTests : IClassFixture<CliFixture>
             "--type", "f64", "--shape", "64x16", "--rounds", "2", "--out", output);
         Assert.True(run.ExitCode == 0, run.Stderr);
         string report = File.ReadAllText(Path.Combine(output, "benchmark-report.md"));
+        Assert.Contains($"--impl user-closed-form user-variance-slip alt-simplified --type f64 --shape 64x16 --rounds 2 --assembly {UserDll} --out {output}`", report);
         Assert.Matches(@"\| [12] \| (\*\*)?user-closed-form(\*\*)? \| correct \|", report);
         Assert.Matches(@"\| — \| user-variance-slip \| \*\*FLAWED\*\* \|", report);
         // Found flawed though declared correct: the doctor's diagnosis is in the report too.

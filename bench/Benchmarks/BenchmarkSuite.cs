@@ -5,11 +5,13 @@
 // Runs BenchmarkDotNet (in-process) over the chosen implementations, kernel variants, types and shapes, then the paired
 // roofline, then writes to options.EffectiveOutputDirectory (reports/ at the repository root for the full default suite,
 // reports/partial/ for anything less, or --out): benchmark-report.md, throughput.svg and BenchmarkDotNet's JSON and CSV
-// exports. Returns 0 on success, 1 when BenchmarkDotNet reports errors, 2 on bad options.
+// exports. Returns 0 on success, 1 when BenchmarkDotNet reports errors, 2 on bad options (BenchmarkChecks, before any
+// work: nothing is written then) or on a Debug build without options.AllowDebug.
 // With float32 in the run, oneDNN joins as a peer (bench/Peers/): rows onednn-f32 and onednn-parallel-f32, checked by the
 // same checker, timed by BenchmarkDotNet and in the paired rounds; when the library is missing the report says so in one line.
 // The command line (bench/Cli/BenchmarkEntry.cs) builds the options.
 using System.Diagnostics;
+using System.Globalization;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
@@ -66,7 +68,13 @@ public static class BenchmarkSuite
         ArgumentNullException.ThrowIfNull(options);
         try
         {
-            return Task.FromResult(Run(options));
+            // Every option is checked before any work: a bad one is one line, exit 2, nothing written.
+            if (BenchmarkChecks.Problem(options, BenchmarkChecks.IsDebugBuild, BenchmarkChecks.MachineMemoryBytes) is { } problem)
+            {
+                Console.Error.WriteLine(problem);
+                return Task.FromResult(2);
+            }
+            return Task.FromResult(Run(options, BenchmarkChecks.IsDebugBuild));
         }
         catch (Exception e) when (e is FormatException or KeyNotFoundException)
         {
@@ -119,9 +127,11 @@ public static class BenchmarkSuite
             .ToList();
     }
 
-    private static int Run(BenchmarkOptions options)
+    private static int Run(BenchmarkOptions options, bool debugBuild)
     {
         var clock = Stopwatch.StartNew();
+        if (debugBuild)
+            Console.WriteLine("Debug build (--allow-debug): the JIT optimizations are off, so these timings are not those of the Release code; the report says so.");
         // The peers (oneDNN, float32 only) join every run that includes float32, as the yardsticks do; a missing library
         // leaves them out with a one-line reason, and the rest runs.
         using var peers = options.EffectiveTypes.Contains("f32")
@@ -151,10 +161,10 @@ public static class BenchmarkSuite
         var paired = PairedRoofline.Measure(plan, rounds, seed: 20261201, progress: Console.WriteLine);
 
         var rows = ReportWriter.Rows(summary, verdicts, paired.Percent, registry);
-        string command = "dotnet run -c Release --project bench" + Describe(options);
+        string command = CommandLine(options, release: !debugBuild);
         var chosen = implementations.Where(id => !KernelVariant.IsVariant(id) && !PeerSet.IsPeer(id)).Select(registry.Get).ToList();
         File.WriteAllText(Path.Combine(output, "benchmark-report.md"),
-            ReportWriter.Markdown(rows, summary, plan, command, clock.Elapsed, ReportWriter.Variants(paired.Variants) + ReportWriter.Verification(chosen, verdicts), paired.PeerRatios));
+            ReportWriter.Markdown(rows, summary, plan, command, clock.Elapsed, ReportWriter.Variants(paired.Variants) + ReportWriter.Verification(chosen, verdicts), paired.PeerRatios, debugBuild));
         ChartWriter.WriteSvg(rows, plan.Shapes, Path.Combine(output, "throughput.svg"));
         foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(output, Path.GetFileName(file)), overwrite: true);
@@ -190,19 +200,36 @@ public static class BenchmarkSuite
         return new BenchmarkRunInfo(cases, typeof(BackwardBenchmarks), template.Config);
     }
 
-    private static string Describe(BenchmarkOptions o)
+    /// <summary>
+    /// The command that runs <paramref name="options"/> from the repository root, as the report's "Command:" line shows it:
+    /// <c>dotnet run -c Release --project bench -- OPTIONS</c> (without <c>-c Release</c> when the build was not Release),
+    /// every option the run was given (<c>--quick</c>, <c>--impl</c>, <c>--type</c>, <c>--shape</c>, <c>--threads</c>,
+    /// <c>--variant</c>, <c>--rounds</c>, <c>--assembly</c>, <c>--out</c>, <c>--allow-debug</c>), values quoted for a POSIX shell where needed.
+    /// </summary>
+    public static string CommandLine(BenchmarkOptions options, bool release)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options;
         var parts = new List<string>();
+        void Add(string option, IEnumerable<string> values) => parts.Add(option + string.Concat(values.Select(v => " " + ShellQuote(v))));
         if (o.Quick) parts.Add("--quick");
-        if (o.Impls is { Count: > 0 }) parts.Add("--impl " + string.Join(' ', o.Impls));
-        if (o.Types is { Count: > 0 }) parts.Add("--type " + string.Join(' ', o.Types));
-        if (o.Shapes is { Count: > 0 }) parts.Add("--shape " + string.Join(' ', o.Shapes));
-        if (o.Threads is not null) parts.Add($"--threads {o.Threads}");
-        if (o.Variants is { Count: > 0 }) parts.Add("--variant " + string.Join(' ', o.Variants));
-        if (o.PairedRounds is not null) parts.Add($"--rounds {o.PairedRounds}");
-        foreach (var path in o.Assemblies ?? []) parts.Add($"--assembly {path}");
-        return parts.Count == 0 ? "" : " -- " + string.Join(' ', parts);
+        if (o.Impls is { Count: > 0 }) Add("--impl", o.Impls);
+        if (o.Types is { Count: > 0 }) Add("--type", o.Types);
+        if (o.Shapes is { Count: > 0 }) Add("--shape", o.Shapes);
+        if (o.Threads is not null) parts.Add(string.Create(CultureInfo.InvariantCulture, $"--threads {o.Threads}"));
+        if (o.Variants is { Count: > 0 }) Add("--variant", o.Variants);
+        if (o.PairedRounds is not null) parts.Add(string.Create(CultureInfo.InvariantCulture, $"--rounds {o.PairedRounds}"));
+        foreach (var path in o.Assemblies ?? []) Add("--assembly", [path]);
+        if (o.OutputDirectory is not null) Add("--out", [o.OutputDirectory]);
+        if (o.AllowDebug) parts.Add("--allow-debug");
+        return "dotnet run " + (release ? "-c Release " : "") + "--project bench" + (parts.Count == 0 ? "" : " -- " + string.Join(' ', parts));
     }
+
+    /// <summary><paramref name="value"/> as one word of a POSIX shell: unchanged when it holds only safe characters, else in single quotes.</summary>
+    private static string ShellQuote(string value) =>
+        value.Length > 0 && value.All(ch => char.IsAsciiLetterOrDigit(ch) || "-_./:=,+@%×".Contains(ch, StringComparison.Ordinal))
+            ? value
+            : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>
     /// In-process (no child process to build and start: the suite starts fast and shares the input cache between cases;

@@ -140,20 +140,23 @@ public static class ReportWriter
             .OrderBy(r => r.MedianNs).ToList();
     }
 
-    /// <summary>The markdown report; <paramref name="peerRatios"/> are the peers' paired ratios (<see cref="PairedRoofline"/>).</summary>
+    /// <summary>
+    /// The markdown report; <paramref name="peerRatios"/> are the peers' paired ratios (<see cref="PairedRoofline"/>);
+    /// <paramref name="debugBuild"/>: BnVerify was a Debug build (run with <c>--allow-debug</c>), said at the top in bold.
+    /// </summary>
     public static string Markdown(IReadOnlyList<BenchRow> rows, Summary summary, SuitePlan plan, string command, TimeSpan elapsed, string verification,
-        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null)
+        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null, bool debugBuild = false)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        return Markdown(rows, summary.BenchmarksCases.FirstOrDefault()?.Job.Id, plan, command, elapsed, verification, peerRatios);
+        return Markdown(rows, summary.BenchmarksCases.FirstOrDefault()?.Job.Id, plan, command, elapsed, verification, peerRatios, debugBuild);
     }
 
     /// <summary>
     /// The markdown report from rows alone (<paramref name="jobId"/>: BenchmarkDotNet's job, "quick" or "suite"), as
-    /// <see cref="Markdown(IReadOnlyList{BenchRow}, Summary, SuitePlan, string, TimeSpan, string, IReadOnlyDictionary{ValueTuple{string, string, string}, PairedRatio}?)"/> writes it.
+    /// <see cref="Markdown(IReadOnlyList{BenchRow}, Summary, SuitePlan, string, TimeSpan, string, IReadOnlyDictionary{ValueTuple{string, string, string}, PairedRatio}?, bool)"/> writes it.
     /// </summary>
     public static string Markdown(IReadOnlyList<BenchRow> rows, string? jobId, SuitePlan plan, string command, TimeSpan elapsed, string verification,
-        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null)
+        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null, bool debugBuild = false)
     {
         peerRatios ??= new Dictionary<(string, string, string), PairedRatio>();
         ArgumentNullException.ThrowIfNull(rows);
@@ -162,7 +165,13 @@ public static class ReportWriter
         var sb = new StringBuilder();
         sb.AppendLine("# BnVerify benchmark report");
         sb.AppendLine();
+        if (debugBuild)
+        {
+            sb.AppendLine(DebugWarning);
+            sb.AppendLine();
+        }
         sb.AppendLine(c, $"- Command: `{command}` (run from the repository root; {elapsed.TotalMinutes:F1} min in all)");
+        sb.AppendLine(c, $"- Build: {(debugBuild ? "**Debug** (JIT optimizations off; timings not representative)" : "Release")}");
         sb.AppendLine(c, $"- Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
         sb.AppendLine(c, $"- Machine: {CpuName()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, SIMD width {BnVerify.Kernels.SimdWidth.Widest} bits");
         sb.AppendLine(c, $"- Load average (1/5/15 min) at the end of the run: {LoadAverage()} — other work shared these cores, so absolute figures vary from run to run; the yardsticks ran in the same conditions");
@@ -244,6 +253,11 @@ public static class ReportWriter
         sb.Append(verification);
         return sb.ToString();
     }
+
+    /// <summary>The report's warning, at its top, when BnVerify was a Debug build (benchmarked with <c>--allow-debug</c>).</summary>
+    public const string DebugWarning =
+        "> **Debug build.** BnVerify was built in the Debug configuration (JIT optimizations off), so these timings are not " +
+        "those of the Release code and must not be compared with a Release report. Rebuild and run with `-c Release`.";
 
     /// <summary>
     /// The report's headline, one line per element type and shape of the run: the fastest correct implementation, the
