@@ -80,6 +80,38 @@ public sealed class UserAssemblyTests : IClassFixture<CliFixture>
     }
 
     [Fact]
+    public void The_benchmark_verifies_and_ranks_the_users_implementations_beside_the_built_in_ones()
+    {
+        // The smallest run: the user's correct closed form and its slip, beside a built-in one, one small shape. It asserts
+        // the wiring (ids from the assembly timed, verdicts, the exact command in the report), nothing about speed.
+        string output = Path.Combine(_fixture.NewFolder(), "report");
+        var run = CliFixture.Run("--quick", "--assembly", UserDll, "--impl", "user-closed-form,user-variance-slip,alt-simplified",
+            "--type", "f64", "--shape", "64x16", "--rounds", "2", "--out", output);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string report = File.ReadAllText(Path.Combine(output, "benchmark-report.md"));
+        Assert.Contains($"--impl user-closed-form user-variance-slip alt-simplified --type f64 --shape 64x16 --rounds 2 --assembly {UserDll} --out {output}`", report);
+        Assert.Matches(@"\| [12] \| (\*\*)?user-closed-form(\*\*)? \| correct \|", report);
+        Assert.Matches(@"\| — \| user-variance-slip \| \*\*FLAWED\*\* \|", report);
+        // Found flawed though declared correct: the doctor's diagnosis is in the report too.
+        Assert.Contains("- `user-variance-slip`: ", report);
+    }
+
+    [Fact]
+    public void A_bad_assembly_on_the_benchmark_is_one_line_exit_2_and_nothing_written()
+    {
+        string parent = _fixture.NewFolder();
+        string notDll = _fixture.WriteCase("notes.dll", "not a portable executable");
+        foreach (var (path, problem) in new[] { (Path.Combine(parent, "missing.dll"), "no such file"), (notDll, "not a .NET assembly"), (typeof(FactAttribute).Assembly.Location, "holds no public class") })
+        {
+            var run = CliFixture.Run("--quick", "--assembly", path, "--type", "f64", "--shape", "64x16", "--out", Path.Combine(parent, "report"));
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains($"--assembly {path}: {problem}", Assert.Single(run.ErrorLines));
+            Assert.Equal("", run.Stdout);
+            Assert.Empty(Directory.GetFileSystemEntries(parent));
+        }
+    }
+
+    [Fact]
     public void An_id_already_taken_is_one_line_exit_2()
     {
         var run = CliFixture.Run("list", "--assembly", UserDll, "--assembly", UserDll);

@@ -8,7 +8,8 @@ namespace BnVerify.Bench.Benchmarks;
 /// implementation id, a kernel variant (<see cref="KernelVariant"/>, <c>ID:KEY=VALUE,...</c>), a bandwidth yardstick
 /// (<c>bandwidth-T</c>, <c>bandwidth-nt-T</c>, <c>bandwidth-mt-T</c>, see <see cref="StreamKernel"/>), or a peer
 /// (<c>onednn-*</c>, <see cref="PeerSet"/>). Everything a timing depends on is an argument (the name, the shape, the worker
-/// count, the run's peers): nothing is read from process-wide settings.
+/// count, the run's peers, the registry the ids come from — <see cref="BuiltIn.Implementations"/> unless the run loaded more
+/// with <c>--assembly</c>): nothing is read from process-wide settings.
 /// </summary>
 public static class BenchTargets
 {
@@ -31,33 +32,38 @@ public static class BenchTargets
 
     /// <summary>
     /// The implementation a (non-yardstick) name stands for: the registered one, allowed <paramref name="threads"/> workers
-    /// when it is a multi-core kernel (<see cref="BuiltIn.WithThreads"/>), then the variant's settings on top.
+    /// when it is a multi-core kernel (<see cref="BuiltIn.WithThreads"/>), then the variant's settings on top. Ids are
+    /// looked up in <paramref name="registry"/> (default: the built-in implementations).
     /// </summary>
-    public static IBatchNormBackward Resolve(string id, int threads)
+    public static IBatchNormBackward Resolve(string id, int threads, Registry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(id);
         if (IsYardstick(id)) throw new ArgumentException($"{id} is a yardstick, not an implementation", nameof(id));
         if (PeerSet.IsPeer(id)) throw new ArgumentException($"{id} is a peer: its run's PeerSet holds it", nameof(id));
-        var impl = BuiltIn.WithThreads(BuiltIn.Implementations.Get(BaseId(id)), threads);
+        var impl = BuiltIn.WithThreads((registry ?? BuiltIn.Implementations).Get(BaseId(id)), threads);
         return KernelVariant.IsVariant(id) ? KernelVariant.Parse(id).ApplyTo(impl) : impl;
     }
 
-    /// <summary>"f32" or "f64" for a name (the peers are float32).</summary>
-    public static string TypeOf(string id) =>
+    /// <summary>"f32" or "f64" for a name (the peers are float32); implementation ids are looked up in <paramref name="registry"/> (default: the built-in ones).</summary>
+    public static string TypeOf(string id, Registry? registry = null) =>
         IsYardstick(id) || PeerSet.IsPeer(id) ? (id.EndsWith("f32", StringComparison.Ordinal) ? "f32" : "f64")
-        : BuiltIn.Implementations.Get(BaseId(id)).ElementType == typeof(float) ? "f32" : "f64";
+        : (registry ?? BuiltIn.Implementations).Get(BaseId(id)).ElementType == typeof(float) ? "f32" : "f64";
 
     /// <summary>True for the fast kernels and their variants (the paired roofline measures these).</summary>
-    public static bool IsFast(string id) => !IsYardstick(id) && !PeerSet.IsPeer(id) && BuiltIn.Implementations.Get(BaseId(id)).Info.Family == Family.Fast;
+    public static bool IsFast(string id, Registry? registry = null) =>
+        !IsYardstick(id) && !PeerSet.IsPeer(id) && (registry ?? BuiltIn.Implementations).Get(BaseId(id)).Info.Family == Family.Fast;
+
+    /// <summary>True when an implementation can be timed: it computes in float32 or float64 through <see cref="IBatchNormBackward{T}"/> (one whose constructor threw cannot).</summary>
+    public static bool IsTimable(IBatchNormBackward impl) => impl is IBatchNormBackward<double> or IBatchNormBackward<float>;
 
     /// <summary>
     /// True when the name runs on several threads with <paramref name="threads"/> workers: the multi-core yardstick, the
     /// multi-core peer, or a kernel whose options allow more than one.
     /// </summary>
-    public static bool IsMultiCore(string id, int threads) =>
+    public static bool IsMultiCore(string id, int threads, Registry? registry = null) =>
         IsYardstick(id) ? id.StartsWith("bandwidth-mt-", StringComparison.Ordinal) && threads > 1
         : PeerSet.IsPeer(id) ? id == PeerSet.ParallelId && threads > 1
-        : Resolve(id, threads) is ITunableBackward { Options.Threads: > 1 };
+        : Resolve(id, threads, registry) is ITunableBackward { Options.Threads: > 1 };
 
     /// <summary>
     /// True when the name runs on the calling thread alone at <paramref name="shape"/>: a one-thread yardstick, a one-thread
@@ -65,13 +71,13 @@ public static class BenchTargets
     /// pair is compared on the thread CPU clock (<see cref="Gate.GateMeasurement"/>). A peer never counts: oneDNN runs on
     /// its own OpenMP threads, so only the wall clock sees its work.
     /// </summary>
-    public static bool RunsOnOneThread(string id, string shape, int threads)
+    public static bool RunsOnOneThread(string id, string shape, int threads, Registry? registry = null)
     {
         if (PeerSet.IsPeer(id)) return false;
         if (IsYardstick(id)) return !IsMultiCore(id, threads);
-        if (Resolve(id, threads) is not ITunableBackward tunable) return true;
+        if (Resolve(id, threads, registry) is not ITunableBackward tunable) return true;
         var (n, d) = BenchmarkOptions.ParseShape(shape);
-        return FusedBackward.WorkersFor(n, d, TypeOf(id) == "f32" ? 4 : 8, tunable.Options) == 1;
+        return FusedBackward.WorkersFor(n, d, TypeOf(id, registry) == "f32" ? 4 : 8, tunable.Options) == 1;
     }
 
     /// <summary>
@@ -103,9 +109,10 @@ public static class BenchTargets
     /// <summary>
     /// Builds (or reuses) the inputs of (name, shape) and returns the call to time. An implementation gets the data in the
     /// memory order of its layout (NCHW or rows × channels, <see cref="BenchData{T}.For(string, Layout)"/>); a peer is
-    /// bound by <paramref name="peers"/>, the run's loaded peers.
+    /// bound by <paramref name="peers"/>, the run's loaded peers; implementation ids are looked up in <paramref name="registry"/>
+    /// (default: the built-in ones).
     /// </summary>
-    public static Action Bind(string id, string shape, int threads, PeerSet? peers = null)
+    public static Action Bind(string id, string shape, int threads, PeerSet? peers = null, Registry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(shape);
@@ -128,7 +135,7 @@ public static class BenchTargets
                 return () => StreamKernel.Consume(StreamKernel.Run(data.Cache.X, data.Dout, data.Dx, nt, t));
             }
         }
-        var impl = Resolve(id, threads);
+        var impl = Resolve(id, threads, registry);
         switch (impl)
         {
             case IBatchNormBackward<double> f64:

@@ -3,7 +3,8 @@ namespace BnVerify.Bench.Benchmarks;
 /// <summary>
 /// What the benchmark suite runs. Empty lists mean "the default". The command line (bench/Cli/BenchmarkEntry.cs)
 /// builds it from <c>--quick</c>, <c>--impl ID...</c>, <c>--type f32|f64</c>, <c>--shape NxD...</c>, <c>--threads K</c>, <c>--out DIR</c>,
-/// <c>--variant ID:KEY=VALUE...</c>, <c>--rounds N</c>.
+/// <c>--variant ID:KEY=VALUE...</c>, <c>--rounds N</c>, <c>--assembly PATH...</c>, <c>--allow-debug</c>; <see cref="BenchmarkChecks"/>
+/// checks it before any work.
 /// </summary>
 /// <param name="Quick">The short suite (two shapes, fewer iterations; about 2 minutes).</param>
 /// <param name="Impls">Implementation ids to run (default: every registered non-mutant implementation).</param>
@@ -21,6 +22,12 @@ namespace BnVerify.Bench.Benchmarks;
 /// </param>
 /// <param name="Variants">Kernel variants (<see cref="KernelVariant"/>, <c>ID:KEY=VALUE,...</c>) measured beside the kernel each comes from.</param>
 /// <param name="PairedRounds">Rounds of the paired roofline per type and shape (default 15; quick: 5).</param>
+/// <param name="Implementations">
+/// The implementations the run can time by id (default <see cref="BuiltIn.Implementations"/>); the command line adds those
+/// of every <c>--assembly</c>.
+/// </param>
+/// <param name="Assemblies">The <c>--assembly</c> paths <paramref name="Implementations"/> was loaded from, as the user gave them (for the report's command line).</param>
+/// <param name="AllowDebug">Benchmark even when BnVerify is a Debug build (<c>--allow-debug</c>); the report then says so.</param>
 public sealed record BenchmarkOptions(
     bool Quick = false,
     IReadOnlyList<string>? Impls = null,
@@ -30,14 +37,21 @@ public sealed record BenchmarkOptions(
     string? OutputDirectory = null,
     string? OneDnnLibraryName = null,
     IReadOnlyList<string>? Variants = null,
-    int? PairedRounds = null)
+    int? PairedRounds = null,
+    Registry? Implementations = null,
+    IReadOnlyList<string>? Assemblies = null,
+    bool AllowDebug = false)
 {
     /// <summary>Where a quick, filtered or otherwise partial run writes by default, relative to the repository root (listed in .gitignore).</summary>
     public static readonly string PartialFolder = Path.Combine("reports", "partial");
 
     /// <summary>True for the full default suite: no option that narrows, shortens or changes it (the run whose report is committed).</summary>
     public bool IsFull => !Quick && Impls is not { Count: > 0 } && Types is not { Count: > 0 } && Shapes is not { Count: > 0 }
-                          && Threads is null && Variants is not { Count: > 0 } && PairedRounds is null && OneDnnLibraryName is null;
+                          && Threads is null && Variants is not { Count: > 0 } && PairedRounds is null && OneDnnLibraryName is null
+                          && Implementations is null && Assemblies is not { Count: > 0 } && !AllowDebug;
+
+    /// <summary>The implementations the run can time: <see cref="Implementations"/>, or the built-in ones.</summary>
+    public Registry EffectiveImplementations => Implementations ?? BuiltIn.Implementations;
 
     /// <summary>The paired roofline's rounds per type and shape.</summary>
     public int EffectivePairedRounds => PairedRounds is > 0 ? PairedRounds.Value : Quick ? 5 : 15;

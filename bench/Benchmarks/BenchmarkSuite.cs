@@ -5,11 +5,13 @@
 // Runs BenchmarkDotNet (in-process) over the chosen implementations, kernel variants, types and shapes, then the paired
 // roofline, then writes to options.EffectiveOutputDirectory (reports/ at the repository root for the full default suite,
 // reports/partial/ for anything less, or --out): benchmark-report.md, throughput.svg and BenchmarkDotNet's JSON and CSV
-// exports. Returns 0 on success, 1 when BenchmarkDotNet reports errors, 2 on bad options.
+// exports. Returns 0 on success, 1 when BenchmarkDotNet reports errors, 2 on bad options (BenchmarkChecks, before any
+// work: nothing is written then) or on a Debug build without options.AllowDebug.
 // With float32 in the run, oneDNN joins as a peer (bench/Peers/): rows onednn-f32 and onednn-parallel-f32, checked by the
 // same checker, timed by BenchmarkDotNet and in the paired rounds; when the library is missing the report says so in one line.
 // The command line (bench/Cli/BenchmarkEntry.cs) builds the options.
 using System.Diagnostics;
+using System.Globalization;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
@@ -31,19 +33,23 @@ namespace BnVerify.Bench.Benchmarks;
 
 /// <summary>
 /// What one suite run covers: the names timed (implementations, kernel variants, peers and yardsticks), the shapes, the
-/// workers of the multi-core kernels, and the loaded peers.
+/// workers of the multi-core kernels, the loaded peers, and the registry the implementation ids come from.
 /// </summary>
 /// <param name="Ids">Implementation ids, variant names, peer ids and yardstick ids, in run order.</param>
 /// <param name="Shapes">Shapes "NxD" or "NxCxHxW".</param>
 /// <param name="Threads">Worker count of the multi-core rows.</param>
 /// <param name="Peers">The peers of this run (oneDNN), or null for none.</param>
-public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> Shapes, int Threads, PeerSet? Peers = null)
+/// <param name="Implementations">The registry of the implementation ids (null: <see cref="BuiltIn.Implementations"/>).</param>
+public sealed record SuitePlan(IReadOnlyList<string> Ids, IReadOnlyList<string> Shapes, int Threads, PeerSet? Peers = null, Registry? Implementations = null)
 {
     /// <summary>The peers of this run (<see cref="PeerSet.None"/> when there are none).</summary>
     public PeerSet PeerRows => Peers ?? PeerSet.None;
 
+    /// <summary>The registry of the implementation ids: <see cref="Implementations"/>, or the built-in ones.</summary>
+    public Registry Registered => Implementations ?? BuiltIn.Implementations;
+
     /// <summary>The thread count a row runs on: the run's for multi-core rows, 1 for the others.</summary>
-    public int ThreadsOf(string id) => BenchTargets.IsMultiCore(id, Threads) ? Threads : 1;
+    public int ThreadsOf(string id) => BenchTargets.IsMultiCore(id, Threads, Registered) ? Threads : 1;
 }
 
 /// <summary>
@@ -62,7 +68,13 @@ public static class BenchmarkSuite
         ArgumentNullException.ThrowIfNull(options);
         try
         {
-            return Task.FromResult(Run(options));
+            // Every option is checked before any work: a bad one is one line, exit 2, nothing written.
+            if (BenchmarkChecks.Problem(options, BenchmarkChecks.IsDebugBuild, BenchmarkChecks.MachineMemoryBytes) is { } problem)
+            {
+                Console.Error.WriteLine(problem);
+                return Task.FromResult(2);
+            }
+            return Task.FromResult(Run(options, BenchmarkChecks.IsDebugBuild));
         }
         catch (Exception e) when (e is FormatException or KeyNotFoundException)
         {
@@ -72,43 +84,67 @@ public static class BenchmarkSuite
     }
 
     /// <summary>
-    /// The plan of a run: the chosen implementations of the chosen types, each variant with the kernel it comes from, the
+    /// The plan of a run: the chosen implementations of the chosen types (from <see cref="BenchmarkOptions.EffectiveImplementations"/>;
+    /// one that cannot be timed, <see cref="Untimable"/>, is left out), each variant with the kernel it comes from, the
     /// loaded peers of the chosen types (oneDNN is float32), then the yardsticks.
     /// </summary>
     public static SuitePlan Plan(BenchmarkOptions options, PeerSet? peers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var types = options.EffectiveTypes;
+        var registry = options.EffectiveImplementations;
         foreach (var s in options.EffectiveShapes) BenchmarkOptions.ParseShape(s);
         var variants = (options.Variants ?? []).Select(KernelVariant.Parse).ToList();
-        var chosen = options.Impls is { Count: > 0 }
-            ? options.Impls.Where(id => !BenchTargets.IsYardstick(id) && !PeerSet.IsPeer(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList()
-            : BuiltIn.Implementations.All.Where(i => i.Info.Family != Family.Mutant).ToList();
-        var ids = chosen.Select(i => i.Info.Id)
+        var ids = Chosen(options).Where(BenchTargets.IsTimable).Select(i => i.Info.Id)
             .Concat(variants.Select(v => v.Id))
             .Distinct()
-            .Where(id => types.Contains(BenchTargets.TypeOf(id)))
-            .Concat(variants.Select(v => v.Name).Where(name => types.Contains(BenchTargets.TypeOf(name))))
+            .Where(id => types.Contains(BenchTargets.TypeOf(id, registry)))
+            .Concat(variants.Select(v => v.Name).Where(name => types.Contains(BenchTargets.TypeOf(name, registry))))
             .Concat((peers ?? PeerSet.None).Peers.Select(p => p.Info.Id).Where(id => types.Contains(BenchTargets.TypeOf(id))))
             .Concat(types.SelectMany(BenchTargets.Yardsticks))
             .ToList();
-        return new SuitePlan(ids, options.EffectiveShapes, options.EffectiveThreads, peers);
+        return new SuitePlan(ids, options.EffectiveShapes, options.EffectiveThreads, peers, options.Implementations);
     }
 
-    private static int Run(BenchmarkOptions options)
+    /// <summary>The implementations chosen by <see cref="BenchmarkOptions.Impls"/>, or every one but the mutants.</summary>
+    private static List<IBatchNormBackward> Chosen(BenchmarkOptions options)
+    {
+        var registry = options.EffectiveImplementations;
+        return options.Impls is { Count: > 0 }
+            ? options.Impls.Where(id => !BenchTargets.IsYardstick(id) && !PeerSet.IsPeer(id)).Distinct().Select(registry.Get).ToList()
+            : registry.All.Where(i => i.Info.Family != Family.Mutant).ToList();
+    }
+
+    /// <summary>
+    /// The chosen implementations that cannot be timed and so are left out of the plan, with the reason: a class whose
+    /// constructor threw (<see cref="UnconstructibleBackward"/>), or one that computes in neither float32 nor float64.
+    /// </summary>
+    public static IReadOnlyList<(string Id, string Reason)> Untimable(BenchmarkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Chosen(options).Where(i => !BenchTargets.IsTimable(i))
+            .Select(i => (i.Info.Id, i is UnconstructibleBackward ? "its constructor threw, so there is nothing to time" : $"it computes in {i.ElementType.Name}, not float32 or float64"))
+            .ToList();
+    }
+
+    private static int Run(BenchmarkOptions options, bool debugBuild)
     {
         var clock = Stopwatch.StartNew();
+        if (debugBuild)
+            Console.WriteLine("Debug build (--allow-debug): the JIT optimizations are off, so these timings are not those of the Release code; the report says so.");
         // The peers (oneDNN, float32 only) join every run that includes float32, as the yardsticks do; a missing library
         // leaves them out with a one-line reason, and the rest runs.
         using var peers = options.EffectiveTypes.Contains("f32")
             ? PeerSet.Load(options.EffectiveThreads, options.OneDnnLibraryName ?? OneDnnLibrary.DefaultLibraryName)
             : PeerSet.None;
         var plan = Plan(options, peers);
+        var registry = plan.Registered;
         if (options.EffectiveTypes.Contains("f32")) Console.WriteLine(ReportWriter.PeerLine(peers, plan.Threads));
+        foreach (var (id, reason) in Untimable(options)) Console.WriteLine($"  {id}: not benchmarked: {reason}");
         var implementations = plan.Ids.Where(id => !BenchTargets.IsYardstick(id)).ToList();
 
         Console.WriteLine($"Checking {implementations.Count} implementations before benchmarking...");
-        var verdicts = Verify(implementations, implementations.Select(id => PeerSet.IsPeer(id) ? peers.Get(id) : BenchTargets.Resolve(id, plan.Threads)).ToList());
+        var verdicts = Verify(implementations, implementations.Select(id => PeerSet.IsPeer(id) ? peers.Get(id) : BenchTargets.Resolve(id, plan.Threads, registry)).ToList());
         foreach (var (id, v) in verdicts) Console.WriteLine($"  {id,-26} {(v ? "correct" : "FLAWED")}");
 
         string root = RepositoryRoot();
@@ -124,11 +160,11 @@ public static class BenchmarkSuite
         Console.WriteLine($"Paired roofline: the fast kernels and the bandwidth yardsticks timed back to back, {rounds} rounds per type and shape...");
         var paired = PairedRoofline.Measure(plan, rounds, seed: 20261201, progress: Console.WriteLine);
 
-        var rows = ReportWriter.Rows(summary, verdicts, paired.Percent);
-        string command = "dotnet run -c Release --project bench" + Describe(options);
-        var chosen = implementations.Where(id => !KernelVariant.IsVariant(id) && !PeerSet.IsPeer(id)).Select(id => BuiltIn.Implementations.Get(id)).ToList();
+        var rows = ReportWriter.Rows(summary, verdicts, paired.Percent, registry);
+        string command = CommandLine(options, release: !debugBuild);
+        var chosen = implementations.Where(id => !KernelVariant.IsVariant(id) && !PeerSet.IsPeer(id)).Select(registry.Get).ToList();
         File.WriteAllText(Path.Combine(output, "benchmark-report.md"),
-            ReportWriter.Markdown(rows, summary, plan, command, clock.Elapsed, ReportWriter.Variants(paired.Variants) + ReportWriter.Verification(chosen), paired.PeerRatios));
+            ReportWriter.Markdown(rows, summary, plan, command, clock.Elapsed, ReportWriter.Variants(paired.Variants) + ReportWriter.Verification(chosen, verdicts), paired.PeerRatios, debugBuild));
         ChartWriter.WriteSvg(rows, plan.Shapes, Path.Combine(output, "throughput.svg"));
         foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(output, Path.GetFileName(file)), overwrite: true);
@@ -152,25 +188,48 @@ public static class BenchmarkSuite
         var peers = new ParameterDefinition(nameof(BackwardBenchmarks.Peers), false, [plan.PeerRows], false, typeof(PeerSet), 0);
         var impl = new ParameterDefinition(nameof(BackwardBenchmarks.Impl), false, [.. plan.Ids], false, typeof(string), 0);
         var threads = new ParameterDefinition(nameof(BackwardBenchmarks.Threads), false, [plan.Threads], false, typeof(int), 0);
+        var registry = new ImplementationSet(plan.Registered);
+        var implementations = new ParameterDefinition(nameof(BackwardBenchmarks.Implementations), false, [registry], false, typeof(ImplementationSet), 0);
         var cases = plan.Shapes.SelectMany(s => plan.Ids.Select(id => BenchmarkCase.Create(template.Descriptor, template.Job,
-                new ParameterInstances([new ParameterInstance(shape, s, style), new ParameterInstance(impl, id, style), new ParameterInstance(threads, plan.Threads, style), new ParameterInstance(peers, plan.PeerRows, style)]),
+                new ParameterInstances([
+                    new ParameterInstance(shape, s, style), new ParameterInstance(impl, id, style), new ParameterInstance(threads, plan.Threads, style),
+                    new ParameterInstance(peers, plan.PeerRows, style), new ParameterInstance(implementations, registry, style),
+                ]),
                 template.Config)))
             .ToArray();
         return new BenchmarkRunInfo(cases, typeof(BackwardBenchmarks), template.Config);
     }
 
-    private static string Describe(BenchmarkOptions o)
+    /// <summary>
+    /// The command that runs <paramref name="options"/> from the repository root, as the report's "Command:" line shows it:
+    /// <c>dotnet run -c Release --project bench -- OPTIONS</c> (without <c>-c Release</c> when the build was not Release),
+    /// every option the run was given (<c>--quick</c>, <c>--impl</c>, <c>--type</c>, <c>--shape</c>, <c>--threads</c>,
+    /// <c>--variant</c>, <c>--rounds</c>, <c>--assembly</c>, <c>--out</c>, <c>--allow-debug</c>), values quoted for a POSIX shell where needed.
+    /// </summary>
+    public static string CommandLine(BenchmarkOptions options, bool release)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options;
         var parts = new List<string>();
+        void Add(string option, IEnumerable<string> values) => parts.Add(option + string.Concat(values.Select(v => " " + ShellQuote(v))));
         if (o.Quick) parts.Add("--quick");
-        if (o.Impls is { Count: > 0 }) parts.Add("--impl " + string.Join(' ', o.Impls));
-        if (o.Types is { Count: > 0 }) parts.Add("--type " + string.Join(' ', o.Types));
-        if (o.Shapes is { Count: > 0 }) parts.Add("--shape " + string.Join(' ', o.Shapes));
-        if (o.Threads is not null) parts.Add($"--threads {o.Threads}");
-        if (o.Variants is { Count: > 0 }) parts.Add("--variant " + string.Join(' ', o.Variants));
-        if (o.PairedRounds is not null) parts.Add($"--rounds {o.PairedRounds}");
-        return parts.Count == 0 ? "" : " -- " + string.Join(' ', parts);
+        if (o.Impls is { Count: > 0 }) Add("--impl", o.Impls);
+        if (o.Types is { Count: > 0 }) Add("--type", o.Types);
+        if (o.Shapes is { Count: > 0 }) Add("--shape", o.Shapes);
+        if (o.Threads is not null) parts.Add(string.Create(CultureInfo.InvariantCulture, $"--threads {o.Threads}"));
+        if (o.Variants is { Count: > 0 }) Add("--variant", o.Variants);
+        if (o.PairedRounds is not null) parts.Add(string.Create(CultureInfo.InvariantCulture, $"--rounds {o.PairedRounds}"));
+        foreach (var path in o.Assemblies ?? []) Add("--assembly", [path]);
+        if (o.OutputDirectory is not null) Add("--out", [o.OutputDirectory]);
+        if (o.AllowDebug) parts.Add("--allow-debug");
+        return "dotnet run " + (release ? "-c Release " : "") + "--project bench" + (parts.Count == 0 ? "" : " -- " + string.Join(' ', parts));
     }
+
+    /// <summary><paramref name="value"/> as one word of a POSIX shell: unchanged when it holds only safe characters, else in single quotes.</summary>
+    private static string ShellQuote(string value) =>
+        value.Length > 0 && value.All(ch => char.IsAsciiLetterOrDigit(ch) || "-_./:=,+@%×".Contains(ch, StringComparison.Ordinal))
+            ? value
+            : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>
     /// In-process (no child process to build and start: the suite starts fast and shares the input cache between cases;
@@ -213,7 +272,7 @@ public static class BenchmarkSuite
     }
 
     /// <summary>Builds the inputs of (name, shape) and returns the call to measure (<see cref="BenchTargets.Bind"/>).</summary>
-    public static Action Bind(string id, string shape, int threads, PeerSet? peers = null) => BenchTargets.Bind(id, shape, threads, peers);
+    public static Action Bind(string id, string shape, int threads, PeerSet? peers = null, Registry? registry = null) => BenchTargets.Bind(id, shape, threads, peers, registry);
 
     private static string RepositoryRoot()
     {

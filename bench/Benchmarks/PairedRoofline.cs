@@ -74,24 +74,28 @@ public static class PairedRoofline
         var percent = new Dictionary<(string, string), PairedPercent>();
         var costs = new List<VariantCost>();
         var peerRatios = new Dictionary<(string, string, string), PairedRatio>();
-        var fast = plan.Ids.Where(BenchTargets.IsFast).ToList();
+        var registry = plan.Registered;
+        string TypeOf(string id) => BenchTargets.TypeOf(id, registry);
+        bool IsMultiCore(string id) => BenchTargets.IsMultiCore(id, plan.Threads, registry);
+        bool RunsOnOneThread(string id, string shape) => BenchTargets.RunsOnOneThread(id, shape, plan.Threads, registry);
+        var fast = plan.Ids.Where(id => BenchTargets.IsFast(id, registry)).ToList();
         var peers = plan.Ids.Where(PeerSet.IsPeer).ToList();
-        foreach (var type in fast.Concat(peers).Select(BenchTargets.TypeOf).Distinct())
+        foreach (var type in fast.Concat(peers).Select(TypeOf).Distinct())
             foreach (var shape in plan.Shapes)
             {
                 var sticks = BenchTargets.Yardsticks(type);
-                var kernels = fast.Where(id => BenchTargets.TypeOf(id) == type).ToList();
-                var typePeers = peers.Where(id => BenchTargets.TypeOf(id) == type).ToList();
-                var timed = sticks.Concat(kernels).Concat(typePeers).Select(id => (id, BenchTargets.Bind(id, shape, plan.Threads, plan.PeerRows))).ToList();
+                var kernels = fast.Where(id => TypeOf(id) == type).ToList();
+                var typePeers = peers.Where(id => TypeOf(id) == type).ToList();
+                var timed = sticks.Concat(kernels).Concat(typePeers).Select(id => (id, BenchTargets.Bind(id, shape, plan.Threads, plan.PeerRows, registry))).ToList();
                 progress?.Invoke($"paired roofline {type} {shape}: {rounds} rounds of {timed.Count} actions");
                 var times = GateMeasurement.Times(timed, rounds, TimeSpan.FromMilliseconds(50), seed);
                 foreach (var id in kernels.Concat(typePeers))
                 {
-                    bool multi = BenchTargets.IsMultiCore(id, plan.Threads);
-                    var against = sticks.Where(s => multi || !BenchTargets.IsMultiCore(s, plan.Threads)).ToList();
+                    bool multi = IsMultiCore(id);
+                    var against = sticks.Where(s => multi || !IsMultiCore(s)).ToList();
                     // A one-thread kernel against the one-thread yardsticks on the thread CPU clock; a multi-core one on the wall clock.
-                    bool oneThread = BenchTargets.RunsOnOneThread(id, shape, plan.Threads);
-                    var vsSticks = against.Select(s => times[s].RatiosTo(times[id], oneThread && BenchTargets.RunsOnOneThread(s, shape, plan.Threads))).ToList();
+                    bool oneThread = RunsOnOneThread(id, shape);
+                    var vsSticks = against.Select(s => times[s].RatiosTo(times[id], oneThread && RunsOnOneThread(s, shape))).ToList();
                     var percents = Enumerable.Range(0, rounds).Select(r => 100 * vsSticks.Min(v => v[r])).Order().ToArray();
                     percent[(id, shape)] = new PairedPercent(Quantile(percents, 0.5), Quantile(percents, 0.25), Quantile(percents, 0.75), rounds);
                 }
@@ -112,7 +116,7 @@ public static class PairedRoofline
                 var pairs = variants.Select(v =>
                 {
                     string kernel = BenchTargets.BaseId(v);
-                    bool oneThread = BenchTargets.RunsOnOneThread(v, shape, plan.Threads) && BenchTargets.RunsOnOneThread(kernel, shape, plan.Threads);
+                    bool oneThread = RunsOnOneThread(v, shape) && RunsOnOneThread(kernel, shape);
                     return new TimedPair(v, actions[v], kernel, actions[kernel], oneThread);
                 }).ToList();
                 progress?.Invoke($"variants {type} {shape}: {rounds} rounds, each variant back to back with its kernel");

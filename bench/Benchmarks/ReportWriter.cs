@@ -47,9 +47,9 @@ public sealed record BenchRow(string Id, string Type, string Shape, string Verdi
 /// <summary>Turns the BenchmarkDotNet summary into rows and the markdown ranking.</summary>
 public static class ReportWriter
 {
-    /// <summary>Rows with ratio to baseline and percent of roofline filled in.</summary>
+    /// <summary>Rows with ratio to baseline and percent of roofline filled in; ids are looked up in <paramref name="registry"/> (default: the built-in implementations).</summary>
     public static IReadOnlyList<BenchRow> Rows(Summary summary, IReadOnlyDictionary<string, bool> verdicts,
-        IReadOnlyDictionary<(string Id, string Shape), PairedPercent> paired)
+        IReadOnlyDictionary<(string Id, string Shape), PairedPercent> paired, Registry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(paired);
         ArgumentNullException.ThrowIfNull(summary);
@@ -61,12 +61,12 @@ public static class ReportWriter
             string shape = (string)report.BenchmarkCase.Parameters[nameof(BackwardBenchmarks.Shape)];
             int threads = (int)report.BenchmarkCase.Parameters[nameof(BackwardBenchmarks.Threads)];
             var (n, d) = BenchmarkOptions.ParseShape(shape);
-            string type = BenchTargets.TypeOf(id);
+            string type = BenchTargets.TypeOf(id, registry);
             string verdict = BenchTargets.IsYardstick(id) ? "yardstick" : verdicts.TryGetValue(id, out bool ok) && ok ? "correct" : "FLAWED";
             double median = report.ResultStatistics?.Median ?? double.NaN;
             double best = report.ResultStatistics?.Min ?? double.NaN;
             long? allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase);
-            raw.Add(new BenchRow(id, type, shape, verdict, median, best, allocated, 5L * n * d * (type == "f32" ? 4 : 8), BenchTargets.IsMultiCore(id, threads)));
+            raw.Add(new BenchRow(id, type, shape, verdict, median, best, allocated, 5L * n * d * (type == "f32" ? 4 : 8), BenchTargets.IsMultiCore(id, threads, registry)));
         }
         var result = new List<BenchRow>();
         foreach (var row in raw)
@@ -140,23 +140,42 @@ public static class ReportWriter
             .OrderBy(r => r.MedianNs).ToList();
     }
 
-    /// <summary>The markdown report; <paramref name="peerRatios"/> are the peers' paired ratios (<see cref="PairedRoofline"/>).</summary>
+    /// <summary>
+    /// The markdown report; <paramref name="peerRatios"/> are the peers' paired ratios (<see cref="PairedRoofline"/>);
+    /// <paramref name="debugBuild"/>: BnVerify was a Debug build (run with <c>--allow-debug</c>), said at the top in bold.
+    /// </summary>
     public static string Markdown(IReadOnlyList<BenchRow> rows, Summary summary, SuitePlan plan, string command, TimeSpan elapsed, string verification,
-        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null)
+        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null, bool debugBuild = false)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return Markdown(rows, summary.BenchmarksCases.FirstOrDefault()?.Job.Id, plan, command, elapsed, verification, peerRatios, debugBuild);
+    }
+
+    /// <summary>
+    /// The markdown report from rows alone (<paramref name="jobId"/>: BenchmarkDotNet's job, "quick" or "suite"), as
+    /// <see cref="Markdown(IReadOnlyList{BenchRow}, Summary, SuitePlan, string, TimeSpan, string, IReadOnlyDictionary{ValueTuple{string, string, string}, PairedRatio}?, bool)"/> writes it.
+    /// </summary>
+    public static string Markdown(IReadOnlyList<BenchRow> rows, string? jobId, SuitePlan plan, string command, TimeSpan elapsed, string verification,
+        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null, bool debugBuild = false)
     {
         peerRatios ??= new Dictionary<(string, string, string), PairedRatio>();
         ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(plan);
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine("# BnVerify benchmark report");
         sb.AppendLine();
+        if (debugBuild)
+        {
+            sb.AppendLine(DebugWarning);
+            sb.AppendLine();
+        }
         sb.AppendLine(c, $"- Command: `{command}` (run from the repository root; {elapsed.TotalMinutes:F1} min in all)");
+        sb.AppendLine(c, $"- Build: {(debugBuild ? "**Debug** (JIT optimizations off; timings not representative)" : "Release")}");
         sb.AppendLine(c, $"- Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
         sb.AppendLine(c, $"- Machine: {CpuName()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, SIMD width {BnVerify.Kernels.SimdWidth.Widest} bits");
         sb.AppendLine(c, $"- Load average (1/5/15 min) at the end of the run: {LoadAverage()} — other work shared these cores, so absolute figures vary from run to run; the yardsticks ran in the same conditions");
-        sb.AppendLine(c, $"- BenchmarkDotNet {typeof(Summary).Assembly.GetName().Version}, in-process toolchain, job `{summary.BenchmarksCases.FirstOrDefault()?.Job.Id}`; multi-core rows use {plan.Threads} threads");
+        sb.AppendLine(c, $"- BenchmarkDotNet {typeof(Summary).Assembly.GetName().Version}, in-process toolchain, job `{jobId}`; multi-core rows use {plan.Threads} threads");
         if (plan.PeerRows.Library is not null || plan.PeerRows.Unavailable is not null) sb.AppendLine(c, $"- {PeerLine(plan.PeerRows, plan.Threads)}");
         sb.AppendLine();
         sb.AppendLine("How to read the tables:");
@@ -178,24 +197,7 @@ public static class ReportWriter
 
         sb.AppendLine("## Headline");
         sb.AppendLine();
-        foreach (var type in new[] { "f64", "f32" })
-            foreach (var shape in plan.Shapes)
-            {
-                var ranked = rows.Where(r => r.Type == type && r.Shape == shape && r.Rankable && !r.Peer).OrderBy(r => r.MedianNs).ToList();
-                if (ranked.Count == 0) continue;
-                var one = ranked.FirstOrDefault(r => !r.MultiCore);
-                var many = ranked.FirstOrDefault(r => r.MultiCore);
-                sb.Append(c, $"- {type} {shape}: fastest correct **{ranked[0].Id}** ({Time(ranked[0].MedianNs)})");
-                if (one is not null) sb.Append(c, $"; fastest one-thread {one.Id}: {one.GBps:F1} GB/s, {Roof(one)}, {Speedup(one.Ratio)}");
-                if (many is not null) sb.Append(c, $"; fastest multi-core {many.Id}: {many.GBps:F1} GB/s, {Roof(many)}, {Speedup(many.Ratio)}");
-                foreach (var peer in rows.Where(r => r.Type == type && r.Shape == shape && r.Peer && r.Rankable))
-                {
-                    var best = PeerComparisons(rows, peer, plan).FirstOrDefault();
-                    if (best is null) continue;
-                    sb.Append(c, $"; {peer.Id} / {best.Id} = {PeerRatioText(peer, best, peerRatios)}");
-                }
-                sb.AppendLine();
-            }
+        foreach (var line in Headline(rows, plan, peerRatios)) sb.AppendLine(line);
         sb.AppendLine();
 
         foreach (var type in new[] { "f64", "f32" })
@@ -252,6 +254,68 @@ public static class ReportWriter
         return sb.ToString();
     }
 
+    /// <summary>The report's warning, at its top, when BnVerify was a Debug build (benchmarked with <c>--allow-debug</c>).</summary>
+    public const string DebugWarning =
+        "> **Debug build.** BnVerify was built in the Debug configuration (JIT optimizations off), so these timings are not " +
+        "those of the Release code and must not be compared with a Release report. Rebuild and run with `-c Release`.";
+
+    /// <summary>
+    /// The report's headline, one line per element type and shape of the run: the fastest correct implementation, the
+    /// fastest one-thread and multi-core ones, and each peer against the fastest BnVerify kernel; where no correct
+    /// implementation was benchmarked (only flawed ones were selected, or the correct ones failed to run), a line that says
+    /// so and names the ones that were.
+    /// </summary>
+    public static IReadOnlyList<string> Headline(IReadOnlyList<BenchRow> rows, SuitePlan plan,
+        IReadOnlyDictionary<(string Peer, string Kernel, string Shape), PairedRatio>? peerRatios = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(plan);
+        peerRatios ??= new Dictionary<(string, string, string), PairedRatio>();
+        var c = CultureInfo.InvariantCulture;
+        var lines = new List<string>();
+        foreach (var type in new[] { "f64", "f32" })
+            foreach (var shape in plan.Shapes)
+            {
+                var here = rows.Where(r => r.Type == type && r.Shape == shape).ToList();
+                if (here.Count == 0) continue; // the type is not in this run
+                var ranked = here.Where(r => r.Rankable && !r.Peer).OrderBy(r => r.MedianNs).ToList();
+                if (ranked.Count == 0)
+                {
+                    lines.Add(NoCorrectLine(type, shape, here));
+                    continue;
+                }
+                var sb = new StringBuilder();
+                var one = ranked.FirstOrDefault(r => !r.MultiCore);
+                var many = ranked.FirstOrDefault(r => r.MultiCore);
+                sb.Append(c, $"- {type} {shape}: fastest correct **{ranked[0].Id}** ({Time(ranked[0].MedianNs)})");
+                if (one is not null) sb.Append(c, $"; fastest one-thread {one.Id}: {one.GBps:F1} GB/s, {Roof(one)}, {Speedup(one.Ratio)}");
+                if (many is not null) sb.Append(c, $"; fastest multi-core {many.Id}: {many.GBps:F1} GB/s, {Roof(many)}, {Speedup(many.Ratio)}");
+                foreach (var peer in here.Where(r => r.Peer && r.Rankable))
+                {
+                    var best = PeerComparisons(rows, peer, plan).FirstOrDefault();
+                    if (best is null) continue;
+                    sb.Append(c, $"; {peer.Id} / {best.Id} = {PeerRatioText(peer, best, peerRatios)}");
+                }
+                lines.Add(sb.ToString());
+            }
+        return lines;
+    }
+
+    /// <summary>The headline of a type and shape where no correct BnVerify implementation has a time: which ones ran instead.</summary>
+    private static string NoCorrectLine(string type, string shape, IReadOnlyList<BenchRow> here)
+    {
+        static string Ids(IEnumerable<BenchRow> rows) => string.Join(", ", rows.Select(r => r.Id).Distinct());
+        var flawed = here.Where(r => r.Verdict == "FLAWED" && !r.Peer).ToList();
+        var failed = here.Where(r => r.Verdict == "correct" && !r.Rankable && !r.Peer).ToList();
+        var peers = here.Where(r => r.Peer && r.Rankable).ToList();
+        var what = new List<string>();
+        if (flawed.Count > 0) what.Add($"only flawed ones were: {Ids(flawed)} (timed in the table below, never ranked)");
+        if (failed.Count > 0) what.Add($"correct but their benchmark failed: {Ids(failed)}");
+        if (peers.Count > 0) what.Add($"peers timed: {Ids(peers)}");
+        if (what.Count == 0) what.Add("only the bandwidth yardsticks ran");
+        return $"- {type} {shape}: no correct implementation was benchmarked here; {string.Join("; ", what)}";
+    }
+
     /// <summary>
     /// The report's section on kernel variants (<c>--variant</c>): what each costs against the kernel it comes from, per
     /// shape, from the paired rounds. Empty when the run had no variants.
@@ -276,9 +340,10 @@ public static class ReportWriter
 
     /// <summary>
     /// The report's verification section: the checker's mutation score over the mutant catalog and the derivation
-    /// doctor's diagnosis of every flawed implementation that is benchmarked (computed now, from measured errors).
+    /// doctor's diagnosis of every flawed implementation that is benchmarked (computed now, from measured errors): declared
+    /// flawed, or found flawed by the run's <paramref name="verdicts"/> (id → correct), such as a user's implementation from <c>--assembly</c>.
     /// </summary>
-    public static string Verification(IEnumerable<IBatchNormBackward> benchmarked)
+    public static string Verification(IEnumerable<IBatchNormBackward> benchmarked, IReadOnlyDictionary<string, bool>? verdicts = null)
     {
         ArgumentNullException.ThrowIfNull(benchmarked);
         var c = CultureInfo.InvariantCulture;
@@ -293,7 +358,7 @@ public static class ReportWriter
         foreach (var m in score.Mutants)
             sb.AppendLine(c, $"| {m.Id} | {(m.Killed ? "yes" : "**no**")} | {m.Diagnosis.Summary().Replace(Environment.NewLine, " ", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal)} |");
         sb.AppendLine();
-        var flawed = benchmarked.Where(i => i.Info.Declared == Verdict.Flawed).ToList();
+        var flawed = benchmarked.Where(i => i.Info.Declared == Verdict.Flawed || verdicts?.GetValueOrDefault(i.Info.Id, true) == false).ToList();
         if (flawed.Count > 0)
         {
             sb.AppendLine("Diagnoses of the flawed implementations above (derivation doctor):");

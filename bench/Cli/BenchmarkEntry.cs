@@ -1,14 +1,14 @@
 using System.CommandLine;
-using System.Text.RegularExpressions;
 using BnVerify.Bench.Benchmarks;
 using BnVerify.Bench.Peers;
+using BnVerify.Kernels;
 
 namespace BnVerify.Bench.Cli;
 
 /// <summary>
 /// The root command's own action: the BenchmarkDotNet suite (<see cref="BenchmarkSuite"/>, in bench/Benchmarks/).
 /// </summary>
-internal static partial class BenchmarkEntry
+internal static class BenchmarkEntry
 {
     /// <summary>Declares the benchmark options on <paramref name="root"/> and makes the suite its action.</summary>
     public static void Configure(Command root, CliContext context)
@@ -26,13 +26,12 @@ internal static partial class BenchmarkEntry
         };
         shape.Validators.Add(result =>
         {
+            // The form of each shape here; whether its arrays fit in memory once the types and implementations are known (BenchmarkChecks.Memory).
             foreach (var token in result.Tokens)
             {
-                var m = ShapePattern().Match(token.Value);
-                var extents = m.Success ? m.Groups[1].Captures.Select(c => int.TryParse(c.Value, out int v) ? v : 0).Append(int.TryParse(m.Groups[2].Value, out int last) ? last : 0).ToList() : [];
-                if (!m.Success || extents.Count is not (2 or 4) || extents.Any(v => v < 1) || extents.Aggregate(1L, (a, v) => a * v) > Array.MaxLength)
+                if (BenchmarkChecks.Shape(token.Value) is { } problem)
                 {
-                    result.AddError($"--shape: '{token.Value}' is not a shape NxD or NxCxHxW with every extent ≥ 1 (e.g. 256x64 or 32x64x56x56)");
+                    result.AddError(problem);
                     return;
                 }
             }
@@ -41,13 +40,20 @@ internal static partial class BenchmarkEntry
         var output = new Option<string>("--out")
         {
             Description = "Folder for the report, chart and exports (default: reports/ at the repository root for the full default suite, " +
-                          "reports/partial/ (ignored by git) for a quick or narrowed run, so the committed report is never overwritten by one)",
+                          "reports/partial/ (ignored by git) for a quick or narrowed run, so the committed report is never overwritten by one). " +
+                          "The folder is created if its parent exists; a missing parent folder, or a file, is an error",
             HelpName = "DIR",
         };
         var variant = KernelVariantOption("--variant",
             "A fast kernel with changed settings, measured beside the kernel (its cost in paired rounds); e.g. fused-simd-nt-f64:stores=never " +
             "(keys: threads, stores=never|whenlarge|always, prefetch=on|off, width=512|256|128, nt-threshold, parallel-threshold); repeatable");
         var rounds = CliOptions.IntInRange("--rounds", "Rounds of the paired roofline per type and shape (default 15, with --quick 5)", 15, 2, 1000);
+        var assembly = UserAssemblies.Option();
+        assembly.Description = "Also verify and benchmark the implementations in this built .NET assembly (a .dll; repeatable)";
+        var allowDebug = new Option<bool>("--allow-debug")
+        {
+            Description = "Benchmark even when bnverify is a Debug build (refused otherwise: its timings are not those of the Release code); the report then says Debug build",
+        };
         root.Add(quick);
         root.Add(impl);
         root.Add(type);
@@ -56,15 +62,30 @@ internal static partial class BenchmarkEntry
         root.Add(output);
         root.Add(variant);
         root.Add(rounds);
-        root.SetAction(parseResult => BenchmarkSuite.RunAsync(new BenchmarkOptions(
-            Quick: parseResult.GetValue(quick),
-            Impls: BenchmarkIds(parseResult.GetValue(impl)),
-            Types: parseResult.GetValue(type) is { } t ? [t] : null,
-            Shapes: parseResult.GetValue(shape)?.Select(s => s.Replace('×', 'x').Replace('X', 'x')).ToList(),
-            Threads: parseResult.GetResult(threads) is { Implicit: false } ? parseResult.GetValue(threads) : null,
-            OutputDirectory: parseResult.GetValue(output),
-            Variants: parseResult.GetValue(variant)?.Select(v => KernelVariant.Parse(v).Name).ToList(),
-            PairedRounds: parseResult.GetResult(rounds) is { Implicit: false } ? parseResult.GetValue(rounds) : null)).GetAwaiter().GetResult());
+        root.Add(assembly);
+        root.Add(allowDebug);
+        root.SetAction(parseResult =>
+        {
+            // Every argument is checked before any work (one line, exit 2, nothing written): the assemblies, the ids, then
+            // the shapes' memory, the output folder and the build (BenchmarkChecks).
+            var assemblies = parseResult.GetValue(assembly);
+            var registry = UserAssemblies.Registry(assemblies);
+            var options = new BenchmarkOptions(
+                Quick: parseResult.GetValue(quick),
+                Impls: parseResult.GetResult(impl) is null ? null : BenchmarkIds(parseResult.GetValue(impl) ?? [], registry),
+                Types: parseResult.GetValue(type) is { } t ? [t] : null,
+                Shapes: parseResult.GetValue(shape)?.Select(s => s.Replace('×', 'x').Replace('X', 'x')).ToList(),
+                Threads: parseResult.GetResult(threads) is { Implicit: false } ? parseResult.GetValue(threads) : null,
+                OutputDirectory: parseResult.GetValue(output),
+                Variants: parseResult.GetValue(variant)?.Select(v => KernelVariant.Parse(v).Name).ToList(),
+                PairedRounds: parseResult.GetResult(rounds) is { Implicit: false } ? parseResult.GetValue(rounds) : null,
+                Implementations: assemblies is { Length: > 0 } ? registry : null,
+                Assemblies: assemblies is { Length: > 0 } ? assemblies : null,
+                AllowDebug: parseResult.GetValue(allowDebug));
+            if (BenchmarkChecks.Problem(options, BenchmarkChecks.IsDebugBuild, BenchmarkChecks.MachineMemoryBytes) is { } problem)
+                throw new BadInputException(problem);
+            return BenchmarkSuite.RunAsync(options).GetAwaiter().GetResult();
+        });
     }
 
     /// <summary>
@@ -84,6 +105,13 @@ internal static partial class BenchmarkEntry
         {
             foreach (var token in result.Tokens)
             {
+                int colon = token.Value.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0 && token.Value[..colon] is var id && !BuiltIn.Implementations.Exists(id))
+                {
+                    var tunable = BuiltIn.Implementations.All.Where(i => i is ITunableBackward).Select(i => i.Info.Id).ToList();
+                    result.AddError($"{name}: '{token.Value}': unknown implementation id '{id}'{CliOptions.DidYouMean(id, tunable)} (the kernels with settings: {string.Join(", ", tunable)})");
+                    return;
+                }
                 try
                 {
                     KernelVariant.Parse(token.Value);
@@ -98,14 +126,26 @@ internal static partial class BenchmarkEntry
         return option;
     }
 
-    /// <summary>The ids given to <c>--impl</c>: implementations (checked against the registry, before any work) and yardsticks.</summary>
-    private static List<string> BenchmarkIds(string[]? values)
+    /// <summary>
+    /// The ids given to <c>--impl</c>, each checked before any work: an implementation of <paramref name="registry"/> (the
+    /// built-in ones and those of <c>--assembly</c>), a bandwidth yardstick or a peer; an unknown one is bad input with the
+    /// nearest known id, an empty value too.
+    /// </summary>
+    private static List<string> BenchmarkIds(string[] values, Registry registry)
     {
-        var ids = CliOptions.SplitIds(values ?? []).ToList();
-        CliOptions.Selected(BuiltIn.Implementations, ids.Where(id => !BenchTargets.IsYardstick(id) && !PeerSet.IsPeer(id)).ToArray());
+        var ids = CliOptions.SplitIds(values).ToList();
+        if (ids.Count == 0)
+            throw new BadInputException("--impl: no implementation id given (an empty value); name one, or leave --impl out to benchmark all but the mutants");
+        var yardsticks = new[] { "f64", "f32" }.SelectMany(BenchTargets.Yardsticks).ToList();
+        var known = registry.All.Select(i => i.Info.Id).Concat(yardsticks).Concat([PeerSet.OneThreadId, PeerSet.ParallelId]).ToList();
+        foreach (var id in ids)
+        {
+            if (known.Contains(id, StringComparer.Ordinal)) continue;
+            if (KernelVariant.IsVariant(id))
+                throw new BadInputException($"--impl: '{id}' is a kernel variant, not an implementation id; give it to --variant");
+            throw new BadInputException($"--impl: unknown implementation id '{id}'{CliOptions.DidYouMean(id, known)} " +
+                                        $"(bnverify list shows the implementations; the benchmark also times the yardsticks {string.Join(", ", yardsticks)} and the peers {PeerSet.OneThreadId}, {PeerSet.ParallelId})");
+        }
         return ids;
     }
-
-    [GeneratedRegex(@"^(?:(\d+)[xX×])+(\d+)$")]
-    private static partial Regex ShapePattern();
 }
