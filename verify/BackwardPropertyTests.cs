@@ -14,7 +14,7 @@ namespace BnVerify.Verify;
 public sealed class BackwardPropertyTests(ITestOutputHelper output)
 {
     /// <summary>Random cases per implementation (issue: at least 300), after the scheduled edge and boundary shapes.</summary>
-    private const int Cases = 300;
+    internal const int Cases = 300;
 
     [Theory]
     [MemberData(nameof(Ids.Correct), MemberType = typeof(Ids))]

@@ -17,7 +17,7 @@ namespace BnVerify.Verify;
 public sealed class SpatialTests(ITestOutputHelper output)
 {
     /// <summary>Random spatial problems per correct implementation (up to 294 values per channel, so finite differences stay affordable).</summary>
-    private const int Cases = 150;
+    internal const int Cases = 150;
 
     private static IReadOnlyList<CaseFile> Nchw => GoldenCases.TorchNchw;
 

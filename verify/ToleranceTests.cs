@@ -24,13 +24,8 @@ public sealed class ToleranceTests
     [MemberData(nameof(Roundoffs))]
     public void Closed_form_oracle_flags_ten_allowances_and_passes_a_quarter(double u)
     {
-        var random = new Random(1812);
-        int tested = 0;
-        for (int t = 0; t < 60; t++)
-        {
-            var p = ProblemGenerator.Generate(random);
-            tested += MovesAreJudged(p, ClosedForm.Gradients(p), Oracles.ClosedFormValues, u, random);
-        }
+        var (tested, violations) = ClosedFormMoves(u, 1);
+        AssertNone(violations);
         Assert.True(tested >= 100, $"only {tested} elements had a representable margin");
     }
 
@@ -38,12 +33,42 @@ public sealed class ToleranceTests
     [MemberData(nameof(Roundoffs))]
     public void Stored_values_flag_ten_allowances_and_pass_a_quarter(double u)
     {
-        var random = new Random(1813);
-        int tested = 0;
-        foreach (var golden in GoldenCases.Torch)
-            tested += MovesAreJudged(golden.Problem, golden.Expected!, Oracles.Stored("golden", golden.Expected!), u, random);
+        var (tested, violations) = StoredMoves(u, 1);
+        AssertNone(violations);
         Assert.True(tested >= 30, $"only {tested} elements had a representable margin");
     }
+
+    /// <summary>
+    /// One random element of each gradient of 60 random problems moved by 10·A and by A/4 against the closed form, judged
+    /// by a checker whose allowance is scaled by <paramref name="scale"/> (1: the real one): how many moves were judged,
+    /// and what went against the pin.
+    /// </summary>
+    internal static (int Tested, List<string> Violations) ClosedFormMoves(double u, double scale)
+    {
+        var random = new Random(1812);
+        int tested = 0;
+        var violations = new List<string>();
+        for (int t = 0; t < 60; t++)
+        {
+            var p = ProblemGenerator.Generate(random);
+            tested += MovesAreJudged(p, ClosedForm.Gradients(p), Oracles.ClosedFormValues, u, random, scale, violations);
+        }
+        return (tested, violations);
+    }
+
+    /// <summary>As <see cref="ClosedFormMoves"/> against PyTorch's stored gradients of the 17 golden cases.</summary>
+    internal static (int Tested, List<string> Violations) StoredMoves(double u, double scale)
+    {
+        var random = new Random(1813);
+        int tested = 0;
+        var violations = new List<string>();
+        foreach (var golden in GoldenCases.Torch)
+            tested += MovesAreJudged(golden.Problem, golden.Expected!, Oracles.Stored("golden", golden.Expected!), u, random, scale, violations);
+        return (tested, violations);
+    }
+
+    private static void AssertNone(List<string> violations) =>
+        Assert.True(violations.Count == 0, $"{violations.Count} move(s) judged against the documented allowance:\n" + string.Join("\n", violations.Take(5)));
 
     [Theory]
     [MemberData(nameof(Roundoffs))]
@@ -91,18 +116,24 @@ public sealed class ToleranceTests
         Assert.True(tested >= 60, $"only {tested} elements had a representable margin");
     }
 
-    /// <summary>Moves one random element of each gradient by 10·A and by A/4; returns how many moves were judged.</summary>
-    private static int MovesAreJudged(BatchNormProblem p, Gradients exact, IOracle oracle, double u, Random random)
+    /// <summary>
+    /// Moves one random element of each gradient by 10·A and by A/4 and has <paramref name="oracle"/>, prepared with the
+    /// allowance scaled by <paramref name="scale"/>, judge them; adds what went against the pin to
+    /// <paramref name="violations"/> and returns how many moves were judged.
+    /// </summary>
+    private static int MovesAreJudged(BatchNormProblem p, Gradients exact, IOracle oracle, double u, Random random, double scale, List<string> violations)
     {
-        var prepared = oracle.Prepare(p, ErrorModel.For(p));
+        var prepared = oracle.Prepare(p, ErrorModel.For(p, scale));
         int tested = 0;
         foreach (var g in Gradients.All)
         {
             int k = random.Next(exact.Of(g).Length);
             double a = DocumentedAllowance(p, g, k, u);
             if (!Representable(exact.Of(g)[k], 0.25 * a)) continue;
-            Assert.False(Passes(prepared.Judge(Moved(exact, g, k, 10 * a), u), g), $"{oracle.Name}: {Gradients.NameOf(g)}[{k}] moved by 10 allowances passed on {p}");
-            Assert.True(Passes(prepared.Judge(Moved(exact, g, k, 0.25 * a), u), g), $"{oracle.Name}: {Gradients.NameOf(g)}[{k}] moved by a quarter allowance failed on {p}");
+            if (Passes(prepared.Judge(Moved(exact, g, k, 10 * a), u), g))
+                violations.Add($"{oracle.Name}: {Gradients.NameOf(g)}[{k}] moved by 10 allowances passed on {p}");
+            if (!Passes(prepared.Judge(Moved(exact, g, k, 0.25 * a), u), g))
+                violations.Add($"{oracle.Name}: {Gradients.NameOf(g)}[{k}] moved by a quarter allowance failed on {p}");
             tested++;
         }
         return tested;

@@ -33,9 +33,12 @@ public sealed class ErrorModel
     /// <summary>Unit roundoff of float64, 2^-53.</summary>
     public const double Float64Roundoff = 1.0 / (1L << 53);
 
-    private ErrorModel(BatchNormProblem p)
+    private ErrorModel(BatchNormProblem p, double allowanceScale)
     {
+        if (!(allowanceScale > 0 && double.IsFinite(allowanceScale)))
+            throw new ArgumentOutOfRangeException(nameof(allowanceScale), allowanceScale, "the allowance scale must be a finite number > 0");
         Problem = p;
+        AllowanceScale = allowanceScale;
         int n = p.N, d = p.D;
         var (_, cache) = BatchNorm.Forward<double>(p);
         InvStd = cache.InvStd.ToArray();
@@ -62,7 +65,18 @@ public sealed class ErrorModel
     }
 
     /// <summary>The error model of <paramref name="problem"/>.</summary>
-    public static ErrorModel For(BatchNormProblem problem) => new(problem ?? throw new ArgumentNullException(nameof(problem)));
+    public static ErrorModel For(BatchNormProblem problem) => For(problem, 1);
+
+    /// <summary>
+    /// The error model of <paramref name="problem"/> with every rounding allowance multiplied by
+    /// <paramref name="allowanceScale"/> (1: the documented model). Anything else is a deliberately looser (or stricter)
+    /// checker, for the checker's own tests: they show that the documented allowance is what catches small flaws.
+    /// </summary>
+    public static ErrorModel For(BatchNormProblem problem, double allowanceScale) =>
+        new(problem ?? throw new ArgumentNullException(nameof(problem)), allowanceScale);
+
+    /// <summary>The factor every <see cref="Allowance"/> is multiplied by: 1 unless a test loosened the checker on purpose.</summary>
+    public double AllowanceScale { get; }
 
     /// <summary>The problem this model describes.</summary>
     public BatchNormProblem Problem { get; }
@@ -96,17 +110,20 @@ public sealed class ErrorModel
         _ => DbetaUnit[index],
     };
 
-    /// <summary>Rounding allowance (absolute) of one element for an implementation with unit roundoff <paramref name="u"/>; see the class comment.</summary>
+    /// <summary>
+    /// Rounding allowance (absolute) of one element for an implementation with unit roundoff <paramref name="u"/>; see the
+    /// class comment (times <see cref="AllowanceScale"/>).
+    /// </summary>
     public double Allowance(GradientName g, int index, double u)
     {
         int n = Problem.N;
-        return g switch
+        return AllowanceScale * (g switch
         {
             GradientName.Dx => (8 * u * (n + 4 + Math.Sqrt(n) * Kappa[index % Problem.D]) + MeanResidue[index % Problem.D])
                                * DxUnit[index % Problem.D] * (2 + Math.Abs(Xhat[index])),
             GradientName.Dgamma => (8 * u * (n + 4 + Math.Sqrt(n) * Kappa[index]) + MeanResidue[index]) * DgammaUnit[index],
             _ => 8 * u * (n + 4) * DbetaUnit[index],
-        };
+        });
     }
 
     /// <summary>An error expressed in the natural unit: 0 when the difference is exactly 0, +∞ when the unit is 0 but the difference is not.</summary>

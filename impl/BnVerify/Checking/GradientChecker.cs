@@ -13,6 +13,13 @@ public sealed record CheckOptions(bool? FiniteDifferences = null, int ProbesPerG
     public static CheckOptions Default { get; } = new();
 
     /// <summary>
+    /// Every rounding allowance (<see cref="ErrorModel.Allowance"/>) multiplied by this: 1, the documented checker, unless a
+    /// test builds a deliberately looser one to show that the allowance is what catches small flaws
+    /// (<see cref="ErrorModel.For(BatchNormProblem, double)"/>). A finite number &gt; 0.
+    /// </summary>
+    public double AllowanceScale { get; init; } = 1;
+
+    /// <summary>
     /// How long one call of an implementation may take before it is reported as a hang (default 60 s, generous: the
     /// slowest seed transcription takes well under a second at the largest shape the checker draws).
     /// </summary>
@@ -150,7 +157,7 @@ public static class GradientChecker
             if (!prepared.TryGetValue(impl.ElementType, out var r))
             {
                 var seen = impl.InItsPrecision(problem);
-                var model = ErrorModel.For(seen);
+                var model = ErrorModel.For(seen, options.AllowanceScale);
                 r = (seen, (oracles ?? options.OraclesFor(seen)).Select(o => o.Prepare(seen, model)).ToList());
                 prepared[impl.ElementType] = r;
             }

@@ -92,6 +92,8 @@ public sealed record VerifierOptions
         if (Seed < 0) throw new ArgumentOutOfRangeException(nameof(Seed), Seed, "must be ≥ 0");
         if (MaxParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxParallelism), MaxParallelism, "must be ≥ 1");
         if (Check.CallTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Check), Check.CallTimeout, "the call time limit must be > 0");
+        if (!(Check.AllowanceScale > 0 && double.IsFinite(Check.AllowanceScale)))
+            throw new ArgumentOutOfRangeException(nameof(Check), Check.AllowanceScale, "the allowance scale must be a finite number > 0");
         ArgumentNullException.ThrowIfNull(Source);
         ArgumentNullException.ThrowIfNull(Given);
         Source.Range.Validate();
