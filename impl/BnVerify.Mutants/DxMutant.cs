@@ -14,7 +14,15 @@ namespace BnVerify.Mutants;
 /// <param name="Xhat">xhat of the element.</param>
 /// <param name="SumDout">Σdout over the column (= dbeta).</param>
 /// <param name="SumDoutXhat">Σ(dout·xhat) over the column (= dgamma).</param>
-public readonly record struct DxTerms(int N, double Gamma, double InvStd, double Dout, double Xhat, double SumDout, double SumDoutXhat);
+/// <param name="Row">The element's row i.</param>
+/// <param name="Column">The element's column j.</param>
+/// <param name="D">Columns of the batch.</param>
+public readonly record struct DxTerms(int N, double Gamma, double InvStd, double Dout, double Xhat, double SumDout, double SumDoutXhat,
+    int Row, int Column, int D)
+{
+    /// <summary>The exact dx of the element: (gamma·invStd/N)·(N·dout − Σdout − xhat·Σ(dout·xhat)).</summary>
+    public double Exact => Gamma * InvStd / N * (N * Dout - SumDout - Xhat * SumDoutXhat);
+}
 
 /// <summary>
 /// A mutant of <see cref="AltSimplified"/> with its planted flaw declared for the mutation score (<see cref="IPlantedFlaw"/>,
@@ -24,8 +32,9 @@ public readonly record struct DxTerms(int N, double Gamma, double InvStd, double
 /// <param name="reason">What is wrong, in one line.</param>
 /// <param name="plantedIn">The gradient the flaw is planted in.</param>
 /// <param name="planted">The finding a correct diagnosis must name.</param>
-public abstract class PlantedMutant(string id, string reason, GradientName plantedIn, FindingKind planted)
-    : BatchNormBackward<double>(BackwardInfo.Flawed(id, "this project: mutant of alt-simplified", reason, Family.Mutant)), IPlantedFlaw
+/// <param name="kind">The kind of mistake it stands for ("shape boundary", "precision", …), shown in its source; null for a formula slip.</param>
+public abstract class PlantedMutant(string id, string reason, GradientName plantedIn, FindingKind planted, string? kind = null)
+    : BatchNormBackward<double>(BackwardInfo.Flawed(id, "this project: mutant of alt-simplified" + (kind is null ? "" : $" ({kind})"), reason, Family.Mutant)), IPlantedFlaw
 {
     /// <inheritdoc />
     public GradientName PlantedIn => plantedIn;
@@ -38,7 +47,7 @@ public abstract class PlantedMutant(string id, string reason, GradientName plant
 /// A mutant whose one planted change is in dx's formula: alt-simplified's column sums (pass 1), then every element's dx
 /// from <see cref="Dx"/>, which each mutant writes as the closed form with its one change.
 /// </summary>
-public abstract class DxMutant(string id, string reason, FindingKind planted) : PlantedMutant(id, reason, GradientName.Dx, planted)
+public abstract class DxMutant(string id, string reason, FindingKind planted, string? kind = null) : PlantedMutant(id, reason, GradientName.Dx, planted, kind)
 {
     /// <summary>The mutant's dx of one element.</summary>
     protected abstract double Dx(DxTerms t);
@@ -51,7 +60,7 @@ public abstract class DxMutant(string id, string reason, FindingKind planted) : 
         for (int k = 0; k < n * d; k++)
         {
             int j = k % d;
-            dx[k] = Dx(new DxTerms(n, cache.Gamma[j], cache.InvStd[j], dout[k], cache.Xhat[k], dbeta[j], dgamma[j]));
+            dx[k] = Dx(new DxTerms(n, cache.Gamma[j], cache.InvStd[j], dout[k], cache.Xhat[k], dbeta[j], dgamma[j], k / d, j, d));
         }
     }
 }

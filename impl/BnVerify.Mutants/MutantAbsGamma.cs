@@ -8,21 +8,9 @@ namespace BnVerify.Mutants;
 /// belongs, so dx has the wrong sign in exactly the columns where gamma &lt; 0 and is right elsewhere.
 /// Expected diagnosis: dx GammaSign.
 /// </summary>
-public sealed class MutantAbsGamma() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-abs-gamma", "this project: mutant of alt-simplified (gamma sign)", "dx uses |gamma| where gamma belongs", Family.Mutant)), IPlantedFlaw
+public sealed class MutantAbsGamma() : DxMutant(
+    "mutant-abs-gamma", "dx uses |gamma| where gamma belongs", FindingKind.GammaSign, "gamma sign")
 {
     /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.GammaSign;
-
-    /// <inheritdoc />
-    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
-    {
-        var absGamma = new double[cache.D];
-        for (int j = 0; j < cache.D; j++) absGamma[j] = Math.Abs(cache.Gamma[j]); // mutation: |gamma| where gamma belongs
-        AltSimplified.ColumnSums(dout, cache.Xhat, dbeta, dgamma);
-        AltSimplified.Dx(dout, cache.Xhat, absGamma, cache.InvStd, dbeta, dgamma, dx);
-    }
+    protected override double Dx(DxTerms t) => (t with { Gamma = Math.Abs(t.Gamma) }).Exact; // mutation: |gamma| where gamma belongs
 }

@@ -9,37 +9,15 @@ namespace BnVerify.Mutants;
 /// never written. Right for N ≤ 64 and for every multiple of 64; the smallest failing N is 65.
 /// Expected diagnosis: dx Localized (only rows past the last full block of 64).
 /// </summary>
-public sealed class MutantBlockTail64() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-block64-tail", "this project: mutant of alt-simplified (shape boundary)", "dx drops the last partial block of 64 rows when N > 64", Family.Mutant)), IPlantedFlaw
+public sealed class MutantBlockTail64() : DxMutant(
+    "mutant-block64-tail", "dx drops the last partial block of 64 rows when N > 64", FindingKind.Localized, "shape boundary")
 {
     private const int Block = 64;
 
     /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.Localized;
-
-    /// <inheritdoc />
-    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    protected override double Dx(DxTerms t)
     {
-        int N = cache.N, D = cache.D;
-        var xhat = cache.Xhat;
-        var gamma = cache.Gamma;
-        var invStd = cache.InvStd;
-        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
-
-        dx.Clear();
-        int blocks = N < Block ? 1 : N / Block; // mutation: (N + Block − 1) / Block belongs
-        for (int b = 0; b < blocks; b++)
-        {
-            int end = Math.Min(N, (b + 1) * Block);
-            for (int i = b * Block; i < end; i++)
-                for (int j = 0; j < D; j++)
-                {
-                    int k = i * D + j;
-                    dx[k] = gamma[j] * invStd[j] / N * (N * dout[k] - dbeta[j] - xhat[k] * dgamma[j]);
-                }
-        }
+        int blocks = t.N < Block ? 1 : t.N / Block; // mutation: (N + Block − 1) / Block belongs
+        return t.Row < blocks * Block ? t.Exact : 0; // rows of the missing block are left at 0
     }
 }

@@ -9,16 +9,10 @@ namespace BnVerify.Mutants;
 /// handed another column's sums (dgamma and dbeta themselves are right). Right for D ≤ 32; the smallest failing D is 33.
 /// Expected diagnosis: dx Localized (only columns ≥ 32).
 /// </summary>
-public sealed class MutantColumnTile32() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-column-tile32", "this project: mutant of alt-simplified (shape boundary)", "dx of columns past 32 uses the sums of column j mod 32", Family.Mutant)), IPlantedFlaw
+public sealed class MutantColumnTile32() : PlantedMutant(
+    "mutant-column-tile32", "dx of columns past 32 uses the sums of column j mod 32", GradientName.Dx, FindingKind.Localized, "shape boundary")
 {
     private const int Tile = 32;
-
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.Localized;
 
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)

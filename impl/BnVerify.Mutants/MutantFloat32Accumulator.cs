@@ -9,15 +9,9 @@ namespace BnVerify.Mutants;
 /// carries float32 rounding (~6e-8 relative per addition) that grows with N.
 /// Expected diagnosis: dbeta Precision.
 /// </summary>
-public sealed class MutantFloat32Accumulator() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-f32-accumulator", "this project: mutant of alt-simplified (precision)", "the column sums are accumulated in float32", Family.Mutant)), IPlantedFlaw
+public sealed class MutantFloat32Accumulator() : PlantedMutant(
+    "mutant-f32-accumulator", "the column sums are accumulated in float32", GradientName.Dbeta, FindingKind.Precision, "precision")
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dbeta;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.Precision;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

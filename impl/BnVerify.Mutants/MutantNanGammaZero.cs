@@ -9,15 +9,9 @@ namespace BnVerify.Mutants;
 /// rounding wherever gamma ≠ 0 and 0/0 = NaN in every column where gamma = 0.
 /// Expected diagnosis: dx NonFinite (only where gamma = 0).
 /// </summary>
-public sealed class MutantNanGammaZero() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-nan-gamma-zero", "this project: mutant of alt-simplified (special values)", "xhat recovered as (gamma·xhat)/gamma: NaN where gamma = 0", Family.Mutant)), IPlantedFlaw
+public sealed class MutantNanGammaZero() : PlantedMutant(
+    "mutant-nan-gamma-zero", "xhat recovered as (gamma·xhat)/gamma: NaN where gamma = 0", GradientName.Dx, FindingKind.NonFinite, "special values")
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.NonFinite;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

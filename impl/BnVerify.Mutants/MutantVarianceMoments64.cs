@@ -9,15 +9,9 @@ namespace BnVerify.Mutants;
 /// agree in all but ~16 − 2·log10(κ) digits, so the variance's relative error grows like κ²·u.
 /// Expected diagnosis: dx VarianceCancellation.
 /// </summary>
-public sealed class MutantVarianceMoments64() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-variance-moments-f64", "this project: mutant of alt-simplified (cancellation)", "var computed as E[x²] − E[x]² in float64: cancels at large offsets", Family.Mutant)), IPlantedFlaw
+public sealed class MutantVarianceMoments64() : PlantedMutant(
+    "mutant-variance-moments-f64", "var computed as E[x²] − E[x]² in float64: cancels at large offsets", GradientName.Dx, FindingKind.VarianceCancellation, "cancellation")
 {
-    /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.VarianceCancellation;
-
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
     {

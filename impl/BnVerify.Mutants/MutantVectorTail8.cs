@@ -10,44 +10,14 @@ namespace BnVerify.Mutants;
 /// the smallest failing D is 9.
 /// Expected diagnosis: dx Localized (only the tail columns past the last multiple of 8).
 /// </summary>
-public sealed class MutantVectorTail8() : BatchNormBackward<double>(BackwardInfo.Flawed(
-    "mutant-vector-tail8", "this project: mutant of alt-simplified (shape boundary)", "for D > 8 the tail columns past the last multiple of 8 lack the variance-path term", Family.Mutant)), IPlantedFlaw
+public sealed class MutantVectorTail8() : DxMutant(
+    "mutant-vector-tail8", "for D > 8 the tail columns past the last multiple of 8 lack the variance-path term", FindingKind.Localized, "shape boundary")
 {
     private const int Width = 8;
 
     /// <inheritdoc />
-    public GradientName PlantedIn => GradientName.Dx;
-
-    /// <inheritdoc />
-    public FindingKind Planted => FindingKind.Localized;
-
-    /// <inheritdoc />
-    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
-    {
-        int N = cache.N, D = cache.D;
-        var xhat = cache.Xhat;
-        var gamma = cache.Gamma;
-        var invStd = cache.InvStd;
-        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
-        if (D <= Width)
-        {
-            AltSimplified.Dx(dout, xhat, gamma, invStd, dbeta, dgamma, dx);
-            return;
-        }
-
-        int body = D / Width * Width;
-        for (int i = 0; i < N; i++)
-        {
-            for (int j = 0; j < body; j++) // the vector body (written as a loop here)
-            {
-                int k = i * D + j;
-                dx[k] = gamma[j] * invStd[j] / N * (N * dout[k] - dbeta[j] - xhat[k] * dgamma[j]);
-            }
-            for (int j = body; j < D; j++) // the scalar tail
-            {
-                int k = i * D + j;
-                dx[k] = gamma[j] * invStd[j] / N * (N * dout[k] - dbeta[j]); // mutation: − xhat·Σ(dout·xhat) left out
-            }
-        }
-    }
+    protected override double Dx(DxTerms t) =>
+        t.D > Width && t.Column >= t.D / Width * Width
+            ? t.Gamma * t.InvStd / t.N * (t.N * t.Dout - t.SumDout) // the scalar tail; mutation: − xhat·Σ(dout·xhat) left out
+            : t.Exact; // D ≤ 8, or the vector body
 }
