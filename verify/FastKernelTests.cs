@@ -145,26 +145,11 @@ public class FastKernelTests
     public void Non_temporal_stores_change_nothing_but_the_stores(int n, int d)
     {
         // Same arithmetic, different stores (with an alignment peel per row): the bits must be identical, in both types.
-        var p = Random(n, d, 11);
-        Same<double>(p);
-        Same<float>(p);
-
-        static void Same<T>(BatchNormProblem p) where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
-        {
-            var (_, cache) = BatchNorm.Forward<T>(p);
-            var dout = BatchNorm.Round<T>(p.Dout);
-            var results = new List<T[]>();
-            foreach (var stores in new[] { NonTemporal.Never, NonTemporal.Always })
-                foreach (int threads in new[] { 1, 2 })
-                {
-                    var dx = new T[p.N * p.D];
-                    var dgamma = new T[p.D];
-                    var dbeta = new T[p.D];
-                    FusedBackward.Run(cache, dout, dx, dgamma, dbeta, new KernelOptions(threads, stores, ParallelThresholdBytes: 0));
-                    results.Add([.. dx, .. dgamma, .. dbeta]);
-                }
-            foreach (var r in results.Skip(1)) Assert.Equal(results[0], r);
-        }
+        var options = from stores in new[] { NonTemporal.Never, NonTemporal.Always }
+                      from threads in new[] { 1, 2 }
+                      select new KernelOptions(threads, stores, ParallelThresholdBytes: 0);
+        SameBits<double>(Random(n, d, 11), options);
+        SameBits<float>(Random(n, d, 11), options);
     }
 
     [Theory]
@@ -176,28 +161,29 @@ public class FastKernelTests
     {
         // The options the gate plants as regressions (prefetch off, a narrower vector) must leave every bit of the result
         // as it was, on one thread and on two, in both types: only the speed may move.
-        var p = Random(n, d, 14);
-        Same<double>(p);
-        Same<float>(p);
+        var options = from prefetch in new[] { true, false }
+                      from bits in new[] { 512, 256, 128 }
+                      from threads in new[] { 1, 2 }
+                      select new KernelOptions(threads, NonTemporal.WhenLarge, ParallelThresholdBytes: 0, NonTemporalThresholdBytes: 0, Prefetch: prefetch, MaxVectorBits: bits);
+        SameBits<double>(Random(n, d, 14), options);
+        SameBits<float>(Random(n, d, 14), options);
+    }
 
-        static void Same<T>(BatchNormProblem p) where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    /// <summary>Runs the fused kernel on <paramref name="p"/> under each of <paramref name="options"/>; every result must be the same bits.</summary>
+    private static void SameBits<T>(BatchNormProblem p, IEnumerable<KernelOptions> options) where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        var (_, cache) = BatchNorm.Forward<T>(p);
+        var dout = BatchNorm.Round<T>(p.Dout);
+        var results = new List<T[]>();
+        foreach (var o in options)
         {
-            var (_, cache) = BatchNorm.Forward<T>(p);
-            var dout = BatchNorm.Round<T>(p.Dout);
-            var results = new List<T[]>();
-            foreach (bool prefetch in new[] { true, false })
-                foreach (int bits in new[] { 512, 256, 128 })
-                    foreach (int threads in new[] { 1, 2 })
-                    {
-                        var dx = new T[p.N * p.D];
-                        var dgamma = new T[p.D];
-                        var dbeta = new T[p.D];
-                        var options = new KernelOptions(threads, NonTemporal.WhenLarge, ParallelThresholdBytes: 0, NonTemporalThresholdBytes: 0, Prefetch: prefetch, MaxVectorBits: bits);
-                        FusedBackward.Run(cache, dout, dx, dgamma, dbeta, options);
-                        results.Add([.. dx, .. dgamma, .. dbeta]);
-                    }
-            foreach (var r in results.Skip(1)) Assert.Equal(results[0], r);
+            var dx = new T[p.N * p.D];
+            var dgamma = new T[p.D];
+            var dbeta = new T[p.D];
+            FusedBackward.Run(cache, dout, dx, dgamma, dbeta, o);
+            results.Add([.. dx, .. dgamma, .. dbeta]);
         }
+        foreach (var r in results.Skip(1)) Assert.Equal(results[0], r);
     }
 
     [Fact]
