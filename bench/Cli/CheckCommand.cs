@@ -41,7 +41,7 @@ internal static class CheckCommand
         var maxHw = CliOptions.IntInRange("--max-hw", "Largest H and W of a spatial problem (--layout nchw|nhwc)", DefaultMaxHw, 1, 64);
         var noSchedule = new Option<bool>("--no-schedule")
         {
-            Description = "Random shapes only: leave out the scheduled edge and boundary shapes (N = 1, 2, 3, D = 1, 2^k ± 1 up to 4096 rows and 1025 columns) checked before them (N×D only)",
+            Description = "Random shapes only: leave out the scheduled edge and boundary shapes (N = 1, 2, 3, D = 1, 2^k ± 1 up to 4096 rows and 1025 columns) checked before them (in a spatial run, as N·H·W rows × C channels)",
         };
         var json = OutputFiles.JsonOption("Also write the results as bnverify-check/1 JSON to FILE, in an existing folder (replaced atomically; nothing is written on bad input)");
 
@@ -67,8 +67,7 @@ internal static class CheckCommand
                 parseResult.GetValue(cases),
                 parseResult.GetValue(seed) ?? Random.Shared.Next(),
                 new GeneratorRange(MaxN: Max(maxN, SpatialDefaultMax), MaxD: Max(maxD, SpatialDefaultMax), Layout: chosen, MaxH: hw, MaxW: hw),
-                // The scheduled shapes are N×D; a spatial run draws its shapes at random (see GeneratorRange.Spatial).
-                spatial || parseResult.GetValue(noSchedule) ? ShapeSchedule.None : ShapeSchedule.Default,
+                parseResult.GetValue(noSchedule) ? ShapeSchedule.None : ShapeSchedule.Default,
                 assemblies);
             return Run(context, run, jsonTarget);
         });
@@ -163,7 +162,7 @@ internal sealed record CheckRun(IReadOnlyList<IBatchNormBackward> Impls, int Cas
             if (Range.MaxN != (spatial ? CheckCommand.SpatialDefaultMax : CheckCommand.DefaultMaxN)) options.Add($"--max-n {Range.MaxN}");
             if (Range.MaxD != (spatial ? CheckCommand.SpatialDefaultMax : CheckCommand.DefaultMaxD)) options.Add($"--max-d {Range.MaxD}");
             if (spatial && Range.MaxH != CheckCommand.DefaultMaxHw) options.Add($"--max-hw {Range.MaxH}");
-            if (!spatial && Schedule.Shapes.Count == 0) options.Add("--no-schedule");
+            if (Schedule.Shapes.Count == 0) options.Add("--no-schedule");
             return string.Concat(options.Select(o => " " + o));
         }
     }

@@ -14,21 +14,15 @@ namespace BnVerify.Checking;
 /// </para>
 /// </summary>
 /// <param name="Range">The range random shapes are drawn from, and every case's values.</param>
-/// <param name="Schedule">The shapes checked before the random ones: N×D shapes, so only with an N×D range.</param>
+/// <param name="Schedule">The shapes checked before the random ones (rows × channels; <see cref="AsSpatial"/> for a spatial range).</param>
 public sealed record ProblemSource(GeneratorRange Range, ShapeSchedule Schedule)
 {
-    /// <summary>The scheduled shapes: N×D, so a spatial range (whose shapes are drawn at random) takes none.</summary>
-    public ShapeSchedule Schedule { get; init; } =
-        Schedule is null ? throw new ArgumentNullException(nameof(Schedule))
-        : Range is null ? throw new ArgumentNullException(nameof(Range))
-        : Range.Layout == Layout.ND || Schedule.Shapes.Count == 0 ? Schedule
-        : throw new ArgumentException($"the shape schedule is N×D; a {Layouts.Name(Range.Layout)} range draws its shapes at random (use ShapeSchedule.None)", nameof(Schedule));
-
     /// <summary>
-    /// The default schedule (<see cref="ShapeSchedule.Default"/>) before random shapes from <paramref name="range"/>; for a
-    /// spatial range, random shapes only.
+    /// The default schedule (<see cref="ShapeSchedule.Default"/>) before random shapes from <paramref name="range"/>. For a
+    /// spatial range each scheduled shape R×C is a batch of R = N·H·W rows of C channels (<see cref="AsSpatial"/>), so
+    /// spatial runs meet the same edges and boundaries (one row; 9, 33, … channels; 65 rows) as N×D runs.
     /// </summary>
-    public ProblemSource(GeneratorRange range) : this(range, range?.Layout is Layout.ND or null ? ShapeSchedule.Default : ShapeSchedule.None)
+    public ProblemSource(GeneratorRange range) : this(range, ShapeSchedule.Default)
     {
     }
 
@@ -54,7 +48,8 @@ public sealed record ProblemSource(GeneratorRange Range, ShapeSchedule Schedule)
         if (index < Schedule.Shapes.Count)
         {
             var shape = Schedule.Shapes[index];
-            return ProblemGenerator.Generate(random, shape.N, shape.D, Range);
+            var problem = ProblemGenerator.Generate(random, shape.N, shape.D, Range);
+            return Range.Layout == Layout.ND ? problem : problem.InLayout(AsSpatial(shape.N, shape.D), Range.Layout);
         }
         return ProblemGenerator.Generate(random, Range);
     }
@@ -93,7 +88,21 @@ public sealed record ProblemSource(GeneratorRange Range, ShapeSchedule Schedule)
                 _ => $"{g.Count} {group.Key}",
             });
         }
-        return $"{shapes.Count} scheduled shapes ({string.Join("; ", parts)}) + {random}";
+        string rows = Range.Layout == Layout.ND ? "" : ", as N·H·W rows × C channels";
+        return $"{shapes.Count} scheduled shapes{rows} ({string.Join("; ", parts)}) + {random}";
+    }
+
+    /// <summary>
+    /// A batch of <paramref name="rows"/> = N·H·W rows and <paramref name="channels"/> channels: H = 1 and W the largest
+    /// divisor of the rows up to 8, so a scheduled row count becomes planes of several values where it can (2 rows: one
+    /// image of 1×2; 4096 rows: 512 images of 1×8; a prime: that many images of 1×1).
+    /// </summary>
+    public static SpatialShape AsSpatial(int rows, int channels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
+        int w = Enumerable.Range(1, 8).Last(v => rows % v == 0);
+        return new SpatialShape(rows / w, channels, 1, w);
     }
 
     /// <summary>
