@@ -103,6 +103,17 @@ public sealed class CoverageTests(ITestOutputHelper output)
         AssertCovers(SpatialShapes, source, VerifierOptions.DefaultSeed, SpatialTests.Cases, "the spatial source (verifier seed)");
     }
 
+    [Fact]
+    public void Each_case_draws_from_SplitMix64_of_the_seed_and_the_index()
+    {
+        // The documented case source (README "Seeds"): SplitMix64's first output from the state seed·2^32 + index, its low
+        // 31 bits seeding System.Random. States 0 and 1 give SplitMix64's published first outputs 0xE220A8397B1DCDAF and
+        // 0x910A2DEC89025CC1; seed 7, case 5 gives 0xF90639B22B02A930 (computed apart, in Python).
+        Assert.Equal(new Random(0x7B1DCDAF).NextDouble(), ProblemSource.CaseRandom(0, 0).NextDouble());
+        Assert.Equal(new Random(0x09025CC1).NextDouble(), ProblemSource.CaseRandom(0, 1).NextDouble());
+        Assert.Equal(new Random(0x2B02A930).NextDouble(), ProblemSource.CaseRandom(7, 5).NextDouble());
+    }
+
     private void AssertCovers(IReadOnlyList<Promise> promises, ProblemSource source, int seed, int randomCases, string what)
     {
         var drawn = Coverage.Draw(source, seed, randomCases);
