@@ -61,6 +61,7 @@ public sealed class CoverageTests(ITestOutputHelper output)
         new("random draws: N = 2", c => c.IsRandom && c.Problem.N == 2),
         new("random draws: N > 32 (past a 32-row block)", c => c.IsRandom && c.Problem.N > 32),
         new(string.Create(CultureInfo.InvariantCulture, $"random draws: N in the top eighth of 1..{Range.MaxN}"), c => c.IsRandom && c.Problem.N > Range.MaxN - Range.MaxN / 8),
+        new(string.Create(CultureInfo.InvariantCulture, $"random draws: N = {Range.MaxN}"), c => c.IsRandom && c.Problem.N == Range.MaxN),
         new("random draws: D = 1", c => c.IsRandom && c.Problem.D == 1),
         new("random draws: D > 8 (past a vector of 8)", c => c.IsRandom && c.Problem.D > 8),
         new(string.Create(CultureInfo.InvariantCulture, $"random draws: D = {Range.MaxD}"), c => c.IsRandom && c.Problem.D == Range.MaxD),

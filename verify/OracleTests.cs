@@ -60,6 +60,28 @@ public sealed class OracleTests
         Assert.False(GradientChecker.CompareElements(off, Reference.Stored("zero", zero, ErrorModel.For(p)), ErrorModel.For(p), ErrorModel.Float64Roundoff).All(v => v.Pass));
     }
 
+    [Fact]
+    public void Errors_are_reported_in_each_gradients_natural_unit()
+    {
+        // The pass/fail decision is in absolute terms; the reported error (check's "worst dx" columns, MaxError) is the
+        // difference over the unit: a move of a quarter unit reads 0.25, and a nonzero difference where the unit is 0 reads ∞.
+        var p = ProblemGenerator.Generate(new Random(16), 9, 3);
+        var model = ErrorModel.For(p);
+        var exact = ClosedForm.Gradients(p);
+        var reference = Reference.Stored("exact", exact, model);
+        foreach (var g in Gradients.All)
+        {
+            var moved = new Gradients(p.N, p.D, (double[])exact.Dx.Clone(), (double[])exact.Dgamma.Clone(), (double[])exact.Dbeta.Clone());
+            moved.Of(g)[1] += 0.25 * model.Unit(g, 1);
+            var verdict = GradientChecker.CompareElements(moved, reference, model, ErrorModel.Float64Roundoff).Single(v => v.Gradient == g);
+            Assert.Equal(0.25, verdict.MaxError, 1e-9);
+            Assert.Equal(0.25, verdict.Worst.Error, 1e-9);
+        }
+        var still = p.With(dout: new double[p.N * p.D]);
+        Assert.Equal(double.PositiveInfinity, ErrorModel.For(still).InUnits(GradientName.Dbeta, 0, 1e-300));
+        Assert.Equal(0, ErrorModel.For(still).InUnits(GradientName.Dbeta, 0, 0));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

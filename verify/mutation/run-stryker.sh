@@ -30,7 +30,7 @@ case "$scope" in
   allowance) files=(ErrorModel Oracles Reference)
     filter=$(t ToleranceTests CheckerGuardTests OracleTests CheckerTests.The_checker_passes CheckerTests.With_gamma_zero GoldenTests.Finite_differences_agree) ;;
   source) files=(ProblemSource ShapeSchedule ProblemGenerator ProblemGenerator.Spatial)
-    filter=$(t CoverageTests CheckerGuardTests.A_narrower ScheduleTests.The_schedule ScheduleTests.Cases_come LayoutTests.The_spatial_generator ValidationTests) ;;
+    filter=$(t CoverageTests SourceTests CheckerGuardTests.A_narrower ScheduleTests.The_schedule ScheduleTests.Cases_come LayoutTests.The_spatial_generator ValidationTests) ;;
   oracles-and-shrinker) files=(FiniteDifferenceOracle DirectionalOracle GradientChecker GuardedCall ProblemShrinker ProblemShrinker.Spatial)
     filter=$(t CheckerTests.The_ CheckerTests.Finite_ CheckerTests.With_gamma_zero ToleranceTests OracleTests ScheduleTests LayoutTests GoldenTests.Finite_differences_agree VerifierTests.A_backward_that_hangs) ;;
   all) files=('*'); filter="" ;;
