@@ -31,6 +31,28 @@ public sealed class SourceTests
         Assert.True(p.N >= 1 && p.D >= 1, edge);
     }
 
+    [Fact]
+    public void Every_x_and_dout_is_drawn_and_the_chances_mean_what_they_say()
+    {
+        // dout is signed Gaussian times a column scale: never exactly 0 in any element (an element left unwritten would be).
+        var random = new Random(2);
+        for (int t = 0; t < 50; t++)
+        {
+            var p = ProblemGenerator.Generate(random);
+            Assert.DoesNotContain(0.0, p.Dout);
+        }
+        // Chance 1: every column constant in x (var = 0), or in dout (exact dx = 0); chance 0: none.
+        var always = ProblemGenerator.Generate(new Random(3), 9, 4, GeneratorRange.Default with { ZeroVarianceChance = 1, ConstantDoutChance = 1 });
+        var never = ProblemGenerator.Generate(new Random(3), 9, 4, GeneratorRange.Default with { ZeroVarianceChance = 0, ConstantDoutChance = 0 });
+        for (int j = 0; j < 4; j++)
+        {
+            Assert.All(Enumerable.Range(0, 9), i => Assert.Equal(always.X[j], always.X[i * 4 + j]));
+            Assert.All(Enumerable.Range(0, 9), i => Assert.Equal(always.Dout[j], always.Dout[i * 4 + j]));
+            Assert.Equal(9, Enumerable.Range(0, 9).Select(i => never.X[i * 4 + j]).Distinct().Count());
+            Assert.Equal(9, Enumerable.Range(0, 9).Select(i => never.Dout[i * 4 + j]).Distinct().Count());
+        }
+    }
+
     public static TheoryData<string, GeneratorRange> InvalidRanges => new()
     {
         { "MaxN", GeneratorRange.Default with { MaxN = 0 } },
@@ -59,6 +81,8 @@ public sealed class SourceTests
         Assert.Equal(option, Assert.Throws<ArgumentOutOfRangeException>(range.Validate).ParamName);
         Assert.Equal(option, Assert.Throws<ArgumentOutOfRangeException>(() => ProblemGenerator.Generate(new Random(1), range)).ParamName);
         Assert.Equal(option, Assert.Throws<ArgumentOutOfRangeException>(() => new ProblemSource(range, ShapeSchedule.None).Case(1, 0)).ParamName);
+        if (range.Layout == Layout.ND) // a scheduled case validates the range too, not only a random one
+            Assert.Equal(option, Assert.Throws<ArgumentOutOfRangeException>(() => new ProblemSource(range, ShapeSchedule.Boundaries).Case(1, 0)).ParamName);
     }
 
     [Fact]
@@ -73,6 +97,8 @@ public sealed class SourceTests
         Assert.Equal("150 random NCHW (N ≤ 6, C ≤ 6, H ≤ 7, W ≤ 7)", ProblemSource.RandomOnly(GeneratorRange.Spatial).Describe(150));
         Assert.Equal("1 scheduled shapes (1 edge: N = 1, 2, 3 or D = 1) + 0 random (N ≤ 64, D ≤ 16)",
             new ProblemSource(GeneratorRange.Default, ShapeSchedule.Of("one", [new ScheduledShape(1, 3, ShapeClass.Edge)])).Describe(0));
+        Assert.Equal("1 scheduled shapes (1 row boundaries: N = 65 (2^k − 1, 2^k, 2^k + 1), D = 3) + 2 random (N ≤ 64, D ≤ 16)",
+            new ProblemSource(GeneratorRange.Default, ShapeSchedule.Of("one", [new ScheduledShape(65, 3, ShapeClass.RowBoundary)])).Describe(2));
     }
 
     [Fact]
