@@ -61,6 +61,7 @@ public sealed class CoverageTests(ITestOutputHelper output)
         new("random draws: N = 2", c => c.IsRandom && c.Problem.N == 2),
         new("random draws: N > 32 (past a 32-row block)", c => c.IsRandom && c.Problem.N > 32),
         new(string.Create(CultureInfo.InvariantCulture, $"random draws: N in the top eighth of 1..{Range.MaxN}"), c => c.IsRandom && c.Problem.N > Range.MaxN - Range.MaxN / 8),
+        new(string.Create(CultureInfo.InvariantCulture, $"random draws: N = {Range.MaxN}"), c => c.IsRandom && c.Problem.N == Range.MaxN),
         new("random draws: D = 1", c => c.IsRandom && c.Problem.D == 1),
         new("random draws: D > 8 (past a vector of 8)", c => c.IsRandom && c.Problem.D > 8),
         new(string.Create(CultureInfo.InvariantCulture, $"random draws: D = {Range.MaxD}"), c => c.IsRandom && c.Problem.D == Range.MaxD),
@@ -101,6 +102,17 @@ public sealed class CoverageTests(ITestOutputHelper output)
         var source = ProblemSource.RandomOnly(GeneratorRange.Spatial);
         AssertCovers(SpatialShapes, source, Properties.DefaultSeed, SpatialTests.Cases, "the spatial source (SpatialTests)");
         AssertCovers(SpatialShapes, source, VerifierOptions.DefaultSeed, SpatialTests.Cases, "the spatial source (verifier seed)");
+    }
+
+    [Fact]
+    public void Each_case_draws_from_SplitMix64_of_the_seed_and_the_index()
+    {
+        // The documented case source (README "Seeds"): SplitMix64's first output from the state seed·2^32 + index, its low
+        // 31 bits seeding System.Random. States 0 and 1 give SplitMix64's published first outputs 0xE220A8397B1DCDAF and
+        // 0x910A2DEC89025CC1; seed 7, case 5 gives 0xF90639B22B02A930 (computed apart, in Python).
+        Assert.Equal(new Random(0x7B1DCDAF).NextDouble(), ProblemSource.CaseRandom(0, 0).NextDouble());
+        Assert.Equal(new Random(0x09025CC1).NextDouble(), ProblemSource.CaseRandom(0, 1).NextDouble());
+        Assert.Equal(new Random(0x2B02A930).NextDouble(), ProblemSource.CaseRandom(7, 5).NextDouble());
     }
 
     private void AssertCovers(IReadOnlyList<Promise> promises, ProblemSource source, int seed, int randomCases, string what)

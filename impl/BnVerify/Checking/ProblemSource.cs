@@ -17,6 +17,12 @@ namespace BnVerify.Checking;
 /// <param name="Schedule">The shapes checked before the random ones (rows × channels; <see cref="AsSpatial"/> for a spatial range).</param>
 public sealed record ProblemSource(GeneratorRange Range, ShapeSchedule Schedule)
 {
+    /// <summary>The range random shapes are drawn from, and every case's values.</summary>
+    public GeneratorRange Range { get; init; } = Range ?? throw new ArgumentNullException(nameof(Range));
+
+    /// <summary>The shapes checked before the random ones.</summary>
+    public ShapeSchedule Schedule { get; init; } = Schedule ?? throw new ArgumentNullException(nameof(Schedule));
+
     /// <summary>
     /// The default schedule (<see cref="ShapeSchedule.Default"/>) before random shapes from <paramref name="range"/>. For a
     /// spatial range each scheduled shape R×C is a batch of R = N·H·W rows of C channels (<see cref="AsSpatial"/>), so
