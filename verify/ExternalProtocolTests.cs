@@ -267,6 +267,20 @@ public sealed class ExternalProtocolTests
     }
 
     [Fact]
+    public void What_a_program_wrote_to_standard_error_before_an_error_answer_is_always_in_the_message()
+    {
+        // Standard error and the answer travel on two pipes, read by two threads: the answer may come in first. The
+        // tail is read only after the program is stopped and its standard error drained, so it is never cut short
+        // (the Python adapter's traceback once was, on a loaded CI machine). Twenty runs, as one is a race.
+        for (int run = 0; run < 20; run++)
+        {
+            string message = RunFails("explained-error");
+            Assert.EndsWith("it reported: it could not; its standard error ends: " +
+                            string.Join(" | ", Enumerable.Range(1, 6).Select(k => $"fake: reason {k} for request 1")), message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void An_extra_line_after_an_answer_breaks_the_protocol_at_the_latest_on_the_next_request()
     {
         using var program = ExternalBackward.Start(Fake("two-lines"), Short);

@@ -135,6 +135,10 @@ for line in sys.stdin:
         send({"id": rid, "dx": dx, "dgamma": ["Infinity"] + dgamma[1:], "dbeta": ["-Infinity"] * d})
     elif MODE == "error":
         send({"id": rid, "error": "ZeroDivisionError: float division by zero"})
+    elif MODE == "explained-error":  # its reasons on stderr, then at once an error answer (as a traceback comes)
+        sys.stderr.write("".join("fake: reason %d for request %d\n" % (k, rid) for k in range(1, 7)))
+        sys.stderr.flush()
+        send({"id": rid, "error": "it could not"})
     elif MODE == "two-lines":
         send({"id": rid, "dx": dx, "dgamma": dgamma, "dbeta": dbeta})
         out("an extra line")

@@ -146,7 +146,7 @@ internal sealed class ExternalProcess : IDisposable
             switch (e?.Kind)
             {
                 case null:
-                    throw Fail($"{Who} did not greet within {Seconds(_options.StartupTimeout)}; it was stopped{StderrSuffix()}");
+                    throw Fail($"{Who} did not greet within {Seconds(_options.StartupTimeout)}; it was stopped");
                 case EventKind.Line:
                     try
                     {
@@ -154,7 +154,7 @@ internal sealed class ExternalProcess : IDisposable
                     }
                     catch (ProtocolViolation v)
                     {
-                        throw Fail($"{Who} broke the protocol at its greeting: {v.Message}{StderrSuffix()}");
+                        throw Fail($"{Who} broke the protocol at its greeting: {v.Message}");
                     }
                     Who = $"external program {Greeting.Name}";
                     return;
@@ -186,7 +186,7 @@ internal sealed class ExternalProcess : IDisposable
                 switch (e?.Kind)
                 {
                     case null:
-                        throw Fail($"{Who} did not answer {request} within {Seconds(timeout)}; it was stopped{StderrSuffix()}");
+                        throw Fail($"{Who} did not answer {request} within {Seconds(timeout)}; it was stopped");
                     case EventKind.Written when e.Value.Id == id:
                         written = true;
                         break;
@@ -196,7 +196,7 @@ internal sealed class ExternalProcess : IDisposable
                         answer = e.Value.Line;
                         break;
                     case EventKind.Line:
-                        throw Fail($"{Who} broke the protocol at {request}: it wrote a second line before reading the whole request: {ExternalProtocol.Printable(e.Value.Line)}{StderrSuffix()}");
+                        throw Fail($"{Who} broke the protocol at {request}: it wrote a second line before reading the whole request: {ExternalProtocol.Printable(e.Value.Line)}");
                     default:
                         throw Fail(Ended(e.Value, $"during {request}"));
                 }
@@ -209,10 +209,10 @@ internal sealed class ExternalProcess : IDisposable
             }
             catch (ProtocolViolation v)
             {
-                throw Fail($"{Who} broke the protocol at {request}: {v.Message}{StderrSuffix()}");
+                throw Fail($"{Who} broke the protocol at {request}: {v.Message}");
             }
             if (gradients is null)
-                throw Fail($"{Who} could not compute {request}; it reported: {ExternalProtocol.Clip(error ?? "")}{StderrSuffix()}");
+                throw Fail($"{Who} could not compute {request}; it reported: {ExternalProtocol.Clip(error ?? "")}");
             Interlocked.Increment(ref _requests);
             Interlocked.Add(ref _requestTicks, Stopwatch.GetTimestamp() - started);
             return gradients;
@@ -234,18 +234,18 @@ internal sealed class ExternalProcess : IDisposable
         switch (e.Kind)
         {
             case EventKind.TooLong:
-                return $"{Who} wrote a line longer than {_options.MaxLineBytes} bytes {when}; it was stopped{StderrSuffix()}";
+                return $"{Who} wrote a line longer than {_options.MaxLineBytes} bytes {when}; it was stopped";
             case EventKind.ReadFailed:
-                return $"{Who}: its output could not be read {when}: {e.Error?.Message}; it was stopped{StderrSuffix()}";
+                return $"{Who}: its output could not be read {when}: {e.Error?.Message}; it was stopped";
         }
         // End of its output, or it stopped reading its input: it has exited, or is about to.
         if (_process.WaitForExit(Math.Max(1000, (int)_options.ShutdownGrace.TotalMilliseconds)))
         {
             _stderrThread.Join(1000);
-            return $"{Who} exited with code {ExitCodeText()} {when}{StderrSuffix()}";
+            return $"{Who} exited with code {ExitCodeText()} {when}";
         }
         string what = e.Kind == EventKind.WriteFailed ? "closed its standard input" : "closed its standard output";
-        return $"{Who} {what} {when} but kept running; it was stopped{StderrSuffix()}";
+        return $"{Who} {what} {when} but kept running; it was stopped";
     }
 
     private string ExitCodeText()
@@ -256,11 +256,20 @@ internal sealed class ExternalProcess : IDisposable
             : code.ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Records the first failure, stops the program, and returns the exception to throw.</summary>
+    /// <summary>
+    /// Records the first failure and returns the exception to throw. The program is stopped first and its standard
+    /// error read to the end (at most a second), so the tail shown holds everything it wrote before it failed: a
+    /// traceback written just before an error answer is never lost to the race between the two pipes.
+    /// </summary>
     private ExternalProgramException Fail(string message)
     {
-        _failure ??= new ExternalProgramException(message);
         KillTree();
+        if (_failure is null)
+        {
+            _process.WaitForExit(1000);
+            _stderrThread.Join(1000);
+            _failure = new ExternalProgramException(message + StderrSuffix());
+        }
         return _failure;
     }
 
