@@ -226,31 +226,16 @@ public sealed class CliBadInputTests(CliFixture fixture) : IClassFixture<CliFixt
 /// <summary>Misspelt commands and ids get a suggestion; an empty --impl is an error, not "all".</summary>
 public sealed class CliSuggestionTests
 {
-    [Fact]
-    public void A_misspelt_command_suggests_the_nearest_one()
+    [Theory]
+    [InlineData("'chek' is not a command; did you mean 'check'?", "chek")]
+    [InlineData("did you mean 'seed002-alt'?", "check", "--impl", "seed002-alr", "--cases", "1")]
+    [InlineData("--impl: no implementation id given", "check", "--impl", "", "--cases", "1")]
+    public void A_misspelt_command_or_id_gets_a_suggestion_and_an_empty_impl_is_an_error(string expected, params string[] args)
     {
-        var run = CliFixture.Run("chek");
+        var run = CliFixture.Run(args);
         Assert.Equal(2, run.ExitCode);
         Assert.Single(run.ErrorLines);
-        Assert.Contains("'chek' is not a command; did you mean 'check'?", run.Stderr);
-    }
-
-    [Fact]
-    public void A_misspelt_id_suggests_the_nearest_one()
-    {
-        var run = CliFixture.Run("check", "--impl", "seed002-alr", "--cases", "1");
-        Assert.Equal(2, run.ExitCode);
-        Assert.Single(run.ErrorLines);
-        Assert.Contains("did you mean 'seed002-alt'?", run.Stderr);
-    }
-
-    [Fact]
-    public void An_empty_impl_is_an_error_not_all()
-    {
-        var run = CliFixture.Run("check", "--impl", "", "--cases", "1");
-        Assert.Equal(2, run.ExitCode);
-        Assert.Single(run.ErrorLines);
-        Assert.Contains("--impl: no implementation id given", run.Stderr);
+        Assert.Contains(expected, run.Stderr);
         Assert.Equal("", run.Stdout);
     }
 }

@@ -310,6 +310,28 @@ public class FastKernelTests
     }
 }
 
+/// <summary>Kernel settings are passed in: <see cref="ITunableBackward.With"/> gives the same implementation with exactly the options asked for.</summary>
+public class TunableBackwardTests
+{
+    [Fact]
+    public void With_returns_the_same_implementation_running_with_the_given_options()
+    {
+        var tunables = BuiltIn.Implementations.All.OfType<ITunableBackward>().ToList();
+        Assert.Equal(10, tunables.Count); // fused-simd-* and spatial-nchw-*: f32 and f64, each plain, nt (2-D only) and parallel
+        var options = new KernelOptions(Threads: 3, Stores: NonTemporal.Never, ParallelThresholdBytes: 123, MaxVectorBits: 128);
+        foreach (var impl in tunables)
+        {
+            var changed = Assert.IsAssignableFrom<ITunableBackward>(impl.With(options));
+            Assert.Equal(impl.GetType(), changed.GetType());
+            Assert.Equal(impl.Info, changed.Info);
+            Assert.Equal(impl.Layout, changed.Layout);
+            Assert.Equal(options, changed.Options);
+            Assert.NotEqual(options, impl.Options); // the original keeps its own
+        }
+        Assert.Equal("MaxVectorBits", Assert.Throws<ArgumentOutOfRangeException>(() => tunables[0].With(options with { MaxVectorBits = 64 })).ParamName);
+    }
+}
+
 /// <summary>
 /// The multi-core path with several real threads: the kernel is given its own options (threshold 0, at least two
 /// threads), so nothing process-wide changes and the test runs beside the others.

@@ -44,6 +44,17 @@ public static class BenchTargets
         return KernelVariant.IsVariant(id) ? KernelVariant.Parse(id).ApplyTo(impl) : impl;
     }
 
+    /// <summary>
+    /// The memory order a name is timed in at <paramref name="shape"/>: "ND" at an N×D shape; at an N×C×H×W shape "NCHW"
+    /// for an implementation that computes in NCHW and "NHWC" for one of rows × channels (the N×D kernels on N·H·W rows,
+    /// and the oneDNN peer, which is given the batch as NHWC); "—" for a yardstick.
+    /// </summary>
+    public static string LayoutOf(string id, string shape, Registry? registry = null) =>
+        IsYardstick(id) ? "—"
+        : BenchmarkOptions.Spatial(shape) is null ? "ND"
+        : PeerSet.IsPeer(id) ? "NHWC"
+        : (registry ?? BuiltIn.Implementations).Get(BaseId(id)).Layout == Layout.NCHW ? "NCHW" : "NHWC";
+
     /// <summary>"f32" or "f64" for a name (the peers are float32); implementation ids are looked up in <paramref name="registry"/> (default: the built-in ones).</summary>
     public static string TypeOf(string id, Registry? registry = null) =>
         IsYardstick(id) || PeerSet.IsPeer(id) ? (id.EndsWith("f32", StringComparison.Ordinal) ? "f32" : "f64")

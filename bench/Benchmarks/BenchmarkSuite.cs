@@ -145,7 +145,8 @@ public static class BenchmarkSuite
 
         Console.WriteLine($"Checking {implementations.Count} implementations before benchmarking...");
         var verdicts = Verify(implementations, implementations.Select(id => PeerSet.IsPeer(id) ? peers.Get(id) : BenchTargets.Resolve(id, plan.Threads, registry)).ToList());
-        foreach (var (id, v) in verdicts) Console.WriteLine($"  {id,-26} {(v ? "correct" : "FLAWED")}");
+        int idWidth = verdicts.Count == 0 ? 0 : verdicts.Max(v => v.Key.Length);
+        foreach (var (id, v) in verdicts) Console.WriteLine($"  {id.PadRight(idWidth)} {(v ? "correct" : "FLAWED")}");
 
         string root = RepositoryRoot();
         string output = options.EffectiveOutputDirectory(root);

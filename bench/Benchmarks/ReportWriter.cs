@@ -42,6 +42,9 @@ public sealed record BenchRow(string Id, string Type, string Shape, string Verdi
 
     /// <summary>True for a peer's row (another library, e.g. oneDNN), not a BnVerify implementation.</summary>
     public bool Peer => PeerSet.IsPeer(Id);
+
+    /// <summary>The memory order timed (<see cref="BenchTargets.LayoutOf"/>): "ND", "NCHW", "NHWC", or "—" for a yardstick; set by <see cref="ReportWriter.Rows"/>.</summary>
+    public string Layout { get; init; } = "ND";
 }
 
 /// <summary>Turns the BenchmarkDotNet summary into rows and the markdown ranking.</summary>
@@ -79,6 +82,7 @@ public static class ReportWriter
                 Ratio = baseline is null ? double.NaN : row.MedianNs / baseline.MedianNs,
                 RooflinePercent = 100 * row.GBps / roof,
                 Paired = paired.TryGetValue((row.Id, row.Shape), out var p) ? p : null,
+                Layout = BenchTargets.LayoutOf(row.Id, row.Shape, registry),
             });
         }
         return result;
@@ -190,6 +194,7 @@ public static class ReportWriter
         sb.AppendLine(c, $"- **ratio** = median time / median time of `{BenchmarkSuite.BaselineId}` (float64) at the same shape; **speed-up** = 1/ratio.");
         sb.AppendLine("- **verdict** comes from `GradientChecker.Check` on three random problems just before the run. FLAWED rows are listed but never ranked.");
         sb.AppendLine("- **allocated** = bytes allocated per call ([MemoryDiagnoser]).");
+        sb.AppendLine("- **layout** (N×C×H×W shapes): the memory order the implementation computes in: NCHW, or NHWC for the rows × channels implementations (the N×D kernels on N·H·W rows) and the oneDNN peer. All are timed on the same values against the same yardsticks; bytes = 5·N·C·H·W·sizeof(T).");
         sb.AppendLine("- **peer** rows (_(peer)_ after the id) are another library's backward (oneDNN), not BnVerify's: checked by the same checker and ranked with the others. " +
                       "Under each table, **peer / BnVerify** = the peer's time divided by a BnVerify kernel's of the same element type and thread count (above 1: BnVerify is faster): " +
                       "from the medians above, and **paired**: the median (interquartile range, extremes) of the per-round ratios of the paired rounds, where the two ran back to back in every round — the figure to judge by.");
@@ -199,6 +204,7 @@ public static class ReportWriter
         sb.AppendLine();
         foreach (var line in Headline(rows, plan, peerRatios)) sb.AppendLine(line);
         sb.AppendLine();
+        sb.Append(LayoutComparison(rows, plan));
 
         foreach (var type in new[] { "f64", "f32" })
             foreach (var shape in plan.Shapes)
@@ -210,8 +216,11 @@ public static class ReportWriter
                 sb.AppendLine();
                 sb.AppendLine(c, $"Bytes per call {Bytes(group[0].Bytes)}; streaming bandwidth {single:F1} GB/s on one thread, {multi:F1} GB/s best; roofline time {Time(group[0].Bytes / single)} on one thread (best times).");
                 sb.AppendLine();
-                sb.AppendLine("| rank | id | verdict | median | best | ratio | speed-up | GB/s | % roofline | paired % roofline | allocated |");
-                sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                bool spatial = BenchmarkOptions.Spatial(shape) is not null;
+                sb.AppendLine(spatial
+                    ? "| rank | id | layout | verdict | median | best | ratio | speed-up | GB/s | % roofline | paired % roofline | allocated |"
+                    : "| rank | id | verdict | median | best | ratio | speed-up | GB/s | % roofline | paired % roofline | allocated |");
+                sb.AppendLine(spatial ? "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|" : "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
                 int rank = 0;
                 var ordered = group.Where(r => r.Rankable).OrderBy(r => r.MedianNs)
                     .Concat(group.Where(r => r.Verdict == "FLAWED" || (r.Verdict == "correct" && !r.Rankable)).OrderBy(r => r.MedianNs))
@@ -221,7 +230,7 @@ public static class ReportWriter
                     string rankText = r.Rankable ? (++rank).ToString(c) : "—";
                     string id = (r.Rankable && rank == 1 ? $"**{r.Id}**" : r.Verdict == "yardstick" ? $"_{r.Id}_" : r.Id) + (r.Peer ? " _(peer)_" : "");
                     string verdict = r.Verdict == "FLAWED" ? "**FLAWED**" : r.Verdict;
-                    sb.AppendLine(c, $"| {rankText} | {id} | {verdict} | {Time(r.MedianNs)} | {Time(r.BestNs)} | {Num(r.Ratio, "F4")} | {Speedup(r.Ratio)} | {Num(r.GBps, "F1")} | {Num(r.RooflinePercent, "F0")}% | {PairedText(r.Paired)} | {(r.AllocatedBytes is { } a ? Bytes(a) : "?")} |");
+                    sb.AppendLine(c, $"| {rankText} | {id} | {(spatial ? r.Layout + " | " : "")}{verdict} | {Time(r.MedianNs)} | {Time(r.BestNs)} | {Num(r.Ratio, "F4")} | {Speedup(r.Ratio)} | {Num(r.GBps, "F1")} | {Num(r.RooflinePercent, "F0")}% | {PairedText(r.Paired)} | {(r.AllocatedBytes is { } a ? Bytes(a) : "?")} |");
                 }
                 sb.AppendLine();
                 var peerRows = group.Where(r => r.Peer).OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
@@ -251,6 +260,51 @@ public static class ReportWriter
         sb.AppendLine("Chart: [throughput.svg](throughput.svg). BenchmarkDotNet's own exports (JSON, CSV) are next to this file.");
         sb.AppendLine();
         sb.Append(verification);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// "NCHW against NHWC": at every N×C×H×W shape, type and thread count, BnVerify's fastest correct kernel of each memory
+    /// order (peers left out), with its median time and paired share of the roofline, and which order is faster. Both
+    /// kernels read the same values and are paired against the same yardsticks in the same rounds, so the faster one is
+    /// the one with the larger paired share; where either was not paired, the medians decide (and the line says so).
+    /// </summary>
+    public static string LayoutComparison(IReadOnlyList<BenchRow> rows, SuitePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(plan);
+        var c = CultureInfo.InvariantCulture;
+        var lines = new List<string>();
+        foreach (var shape in plan.Shapes.Where(s => BenchmarkOptions.Spatial(s) is not null))
+            foreach (var type in new[] { "f64", "f32" })
+                foreach (bool multi in new[] { false, true })
+                {
+                    BenchRow? Fastest(string layout) => rows
+                        .Where(r => r.Shape == shape && r.Type == type && r.Rankable && !r.Peer && r.Layout == layout && r.MultiCore == multi)
+                        .OrderBy(r => r.MedianNs).FirstOrDefault();
+                    if (Fastest("NCHW") is not { } nchw || Fastest("NHWC") is not { } nhwc) continue;
+                    // How much longer the slower one takes, and by which measure.
+                    var (fast, longer, by) = nchw.Paired is { } pc && nhwc.Paired is { } ph
+                        ? (pc.Median >= ph.Median ? "NCHW" : "NHWC", Math.Max(pc.Median, ph.Median) / Math.Min(pc.Median, ph.Median), "paired")
+                        : (nchw.MedianNs <= nhwc.MedianNs ? "NCHW" : "NHWC", Math.Max(nchw.MedianNs, nhwc.MedianNs) / Math.Min(nchw.MedianNs, nhwc.MedianNs), "medians");
+                    string faster = longer < 1.005
+                        ? $"even (within 0.5%, {by})"
+                        : string.Create(c, $"**{fast}**, {(longer - 1) * 100:F0}% faster ({by})");
+                    lines.Add(string.Create(c, $"| {shape.Replace("x", "×", StringComparison.Ordinal)} | {type} | {(multi ? "all" : "1")} | " +
+                                               $"{nchw.Id}: {Time(nchw.MedianNs)}, {PairedText(nchw.Paired)} | {nhwc.Id}: {Time(nhwc.MedianNs)}, {PairedText(nhwc.Paired)} | {faster} |"));
+                }
+        if (lines.Count == 0) return "";
+        var sb = new StringBuilder();
+        sb.AppendLine("## NCHW against NHWC");
+        sb.AppendLine();
+        sb.AppendLine("BnVerify's fastest correct kernel of each memory order at each N×C×H×W shape: median time and paired % of the roofline. " +
+                      "Both read the same values and move the same 5·N·C·H·W elements; the faster is the one with the larger paired share " +
+                      "(timed back to back in the same rounds), or by median time where either was not paired.");
+        sb.AppendLine();
+        sb.AppendLine("| shape | type | threads | fastest NCHW | fastest NHWC | faster |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        foreach (var line in lines) sb.AppendLine(line);
+        sb.AppendLine();
         return sb.ToString();
     }
 

@@ -64,3 +64,40 @@ public abstract class DxMutant(string id, string reason, FindingKind planted, st
         }
     }
 }
+
+/// <summary>
+/// A mutant whose planted change is only in the dgamma or dbeta it returns: alt-simplified's column sums and its right dx
+/// (which uses the right sums), then <see cref="Replant"/> overwrites the returned sums with the mutant's.
+/// </summary>
+public abstract class ReturnedSumsMutant(string id, string reason, GradientName plantedIn, FindingKind planted) : PlantedMutant(id, reason, plantedIn, planted)
+{
+    /// <summary>Overwrites <paramref name="dgamma"/> or <paramref name="dbeta"/> (which hold the right sums) with the mutant's.</summary>
+    protected abstract void Replant(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dgamma, Span<double> dbeta);
+
+    /// <inheritdoc />
+    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    {
+        AltSimplified.ColumnSums(dout, cache.Xhat, dbeta, dgamma);
+        AltSimplified.Dx(dout, cache.Xhat, cache.Gamma, cache.InvStd, dbeta, dgamma, dx);
+        Replant(cache, dout, dgamma, dbeta);
+    }
+}
+
+/// <summary>
+/// A mutant whose planted change is dx's prefactor invStd, recomputed from the cached variance and eps by
+/// <see cref="InvStd"/>; the column sums and the rest of dx are alt-simplified's.
+/// </summary>
+public abstract class InvStdMutant(string id, string reason, FindingKind planted) : PlantedMutant(id, reason, GradientName.Dx, planted)
+{
+    /// <summary>The mutant's 1/sqrt(var + eps) of one column.</summary>
+    protected abstract double InvStd(double var, double eps);
+
+    /// <inheritdoc />
+    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    {
+        var invStd = new double[cache.D];
+        for (int j = 0; j < cache.D; j++) invStd[j] = InvStd(cache.Var[j], cache.Eps);
+        AltSimplified.ColumnSums(dout, cache.Xhat, dbeta, dgamma);
+        AltSimplified.Dx(dout, cache.Xhat, cache.Gamma, invStd, dbeta, dgamma, dx);
+    }
+}

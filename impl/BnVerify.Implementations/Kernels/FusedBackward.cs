@@ -103,22 +103,7 @@ public static class FusedBackward
             TensorPrimitives.Add(sumDoutXmu, partials.Slice(c * 2 * sd + sd, d), sumDoutXmu);
         }
 
-        // Per-column constants, in float64 whatever T is.
-        var invStdT = cache.InvStd;
-        var gammaT = cache.Gamma;
-        double invN = 1.0 / n;
-        for (int j = 0; j < d; j++)
-        {
-            double sumD = sumDout[j], sumX = sumDoutXmu[j];
-            double invStd = double.CreateTruncating(invStdT[j]);
-            double aj = double.CreateTruncating(gammaT[j]) * invStd;
-            double bj = -aj * invStd * invStd * sumX * invN;
-            dbeta[j] = T.CreateTruncating(sumD);
-            dgamma[j] = T.CreateTruncating(invStd * sumX);
-            a[j] = T.CreateTruncating(aj);
-            b[j] = T.CreateTruncating(bj);
-            cc[j] = T.CreateTruncating(-aj * sumD * invN - bj * double.CreateTruncating(mean[j]));
-        }
+        Constants(cache, sumDout, sumDoutXmu, mean, dgamma, dbeta, a, b, cc);
 
         if (workers == 1)
         {
@@ -131,6 +116,32 @@ public static class FusedBackward
             fixed (T* yp = dx)
             fixed (T* tp = table)
                 Parallel2<T>(workers, (nint)xp, (nint)gp, (nint)yp, (nint)tp, st, n, d, chunks, nonTemporal, options);
+        }
+    }
+
+    /// <summary>
+    /// The per-column constants of pass 2 from pass 1's sums, in float64 whatever <typeparamref name="T"/> is (m = the
+    /// cache's rows, N or N·H·W): dbeta = Σdout, dgamma = invStd·Σ(x − mean)·dout, a = gamma·invStd,
+    /// b = −a·invStd²·Σ(x − mean)·dout/m, c = −a·Σdout/m − b·mean. Shared with <see cref="SpatialFusedBackward"/>.
+    /// </summary>
+    internal static void Constants<T>(BatchNormCache<T> cache, ReadOnlySpan<double> sumDout, ReadOnlySpan<double> sumDoutXmu, ReadOnlySpan<T> mean,
+        Span<T> dgamma, Span<T> dbeta, Span<T> a, Span<T> b, Span<T> c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var invStdT = cache.InvStd;
+        var gammaT = cache.Gamma;
+        double invM = 1.0 / cache.N;
+        for (int j = 0; j < cache.D; j++)
+        {
+            double sumD = sumDout[j], sumX = sumDoutXmu[j];
+            double invStd = double.CreateTruncating(invStdT[j]);
+            double aj = double.CreateTruncating(gammaT[j]) * invStd;
+            double bj = -aj * invStd * invStd * sumX * invM;
+            dbeta[j] = T.CreateTruncating(sumD);
+            dgamma[j] = T.CreateTruncating(invStd * sumX);
+            a[j] = T.CreateTruncating(aj);
+            b[j] = T.CreateTruncating(bj);
+            c[j] = T.CreateTruncating(-aj * sumD * invM - bj * double.CreateTruncating(mean[j]));
         }
     }
 

@@ -71,23 +71,10 @@ public static class SpatialFusedBackward
             else
                 Parallel1<T>((nint)xp, (nint)gp, (nint)tp, (nint)sp, sd, images, channels, planeSize, workers);
 
-            // Per-channel constants, in float64 whatever T is.
-            var invStdT = cache.InvStd;
-            var gammaT = cache.Gamma;
-            double invM = 1.0 / cache.N;
-            T* mean = tp, a = tp + st, b = tp + 2 * st, c = tp + 3 * st;
-            for (int ch = 0; ch < channels; ch++)
-            {
-                double sumD = sp[ch], sumX = sp[sd + ch];
-                double invStd = double.CreateTruncating(invStdT[ch]);
-                double ac = double.CreateTruncating(gammaT[ch]) * invStd;
-                double bc = -ac * invStd * invStd * sumX * invM;
-                dbeta[ch] = T.CreateTruncating(sumD);
-                dgamma[ch] = T.CreateTruncating(invStd * sumX);
-                a[ch] = T.CreateTruncating(ac);
-                b[ch] = T.CreateTruncating(bc);
-                c[ch] = T.CreateTruncating(-ac * sumD * invM - bc * double.CreateTruncating(mean[ch]));
-            }
+            // Per-channel constants (the fused 2-D kernel's, with m = N·H·W).
+            FusedBackward.Constants(cache, sumDout, sumDoutXmu, table[..channels], dgamma, dbeta,
+                table.Slice(st, channels), table.Slice(2 * st, channels), table.Slice(3 * st, channels));
+            T* a = tp + st, b = tp + 2 * st, c = tp + 3 * st;
 
             // Pass 2.
             if (workers == 1)

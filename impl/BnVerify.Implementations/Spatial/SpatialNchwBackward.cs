@@ -13,23 +13,12 @@ namespace BnVerify.Implementations;
 /// </summary>
 /// <param name="info">Id, source and declared verdict of the concrete implementation.</param>
 /// <param name="options">The kernel settings it runs with.</param>
-public abstract class SpatialNchwBackward<T>(BackwardInfo info, KernelOptions options) : BatchNormBackward<T>(info, Layout.NCHW), ITunableBackward
+/// <param name="withOptions">The concrete class's constructor from options (<see cref="TunableBackward{T}"/>).</param>
+public abstract class SpatialNchwBackward<T>(BackwardInfo info, KernelOptions options, Func<KernelOptions, IBatchNormBackward> withOptions)
+    : TunableBackward<T>(info, options, withOptions, Layout.NCHW)
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     /// <inheritdoc />
-    public KernelOptions Options { get; } = Checked(options);
-
-    /// <inheritdoc />
-    public abstract IBatchNormBackward With(KernelOptions options);
-
-    /// <inheritdoc />
     protected override void Compute(BatchNormCache<T> cache, ReadOnlySpan<T> dout, Span<T> dx, Span<T> dgamma, Span<T> dbeta) =>
         SpatialFusedBackward.Run(cache, dout, dx, dgamma, dbeta, Options);
-
-    private static KernelOptions Checked(KernelOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        return options;
-    }
 }

@@ -72,8 +72,12 @@ public sealed class ShapeSchedule
     /// <summary>No scheduled shapes: every case is random.</summary>
     public static ShapeSchedule None { get; } = new([], "none");
 
-    /// <summary>The edge and boundary shapes described on the class, and the 2048×1024 scale shape: what <c>check</c> runs.</summary>
-    public static ShapeSchedule Default { get; } = new(Build(scale: true), "default");
+    /// <summary>
+    /// The edge and boundary shapes described on the class, and the 2048×1024 scale shape: what <c>check</c> runs.
+    /// Built anew on each read (77 small records): no caller can change another's list, and a change to the schedule's
+    /// construction shows in every test that reads it, even one that runs after the first read in the same process.
+    /// </summary>
+    public static ShapeSchedule Default => new(Build(scale: true), "default");
 
     /// <summary>
     /// The edge and boundary shapes without the scale shape: for runs that check one implementation at a time (the
@@ -81,7 +85,7 @@ public sealed class ShapeSchedule
     /// ~0.25 s for all 76 other scheduled shapes. <c>check</c> and the no-false-alarm test prepare each problem's oracles
     /// once for every implementation, and keep it.
     /// </summary>
-    public static ShapeSchedule Boundaries { get; } = new(Build(scale: false), "boundaries");
+    public static ShapeSchedule Boundaries => new(Build(scale: false), "boundaries");
 
     /// <summary>A schedule of exactly <paramref name="shapes"/> (in the order given).</summary>
     public static ShapeSchedule Of(string name, IEnumerable<ScheduledShape> shapes)

@@ -60,6 +60,16 @@ public sealed class BatchNormCache<T> where T : unmanaged, IBinaryFloatingPointI
     /// <summary>Shift, length D.</summary>
     public ReadOnlySpan<T> Beta => BetaArray;
 
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first span whose length does not fit this cache (N·D or D).</summary>
+    internal void CheckGradientSpans(ReadOnlySpan<T> dout, ReadOnlySpan<T> dx, ReadOnlySpan<T> dgamma, ReadOnlySpan<T> dbeta)
+    {
+        int nd = N * D;
+        if (dout.Length != nd) throw new ArgumentException($"dout has {dout.Length} values; the cache is {N}×{D}.", nameof(dout));
+        if (dx.Length != nd) throw new ArgumentException($"dx has room for {dx.Length} values; the cache is {N}×{D}.", nameof(dx));
+        if (dgamma.Length != D) throw new ArgumentException($"dgamma has room for {dgamma.Length} values; D = {D}.", nameof(dgamma));
+        if (dbeta.Length != D) throw new ArgumentException($"dbeta has room for {dbeta.Length} values; D = {D}.", nameof(dbeta));
+    }
+
     internal T[] XArray { get; }
     internal T[] XhatArray { get; }
     internal T[] MeanArray { get; }

@@ -79,11 +79,7 @@ public abstract class BatchNormBackward<T>(BackwardInfo info, Layout layout = La
     public void Backward(BatchNormCache<T> cache, ReadOnlySpan<T> dout, Span<T> dx, Span<T> dgamma, Span<T> dbeta)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        int nd = cache.N * cache.D;
-        if (dout.Length != nd) throw new ArgumentException($"dout has {dout.Length} values; the cache is {cache.N}×{cache.D}.", nameof(dout));
-        if (dx.Length != nd) throw new ArgumentException($"dx has room for {dx.Length} values; the cache is {cache.N}×{cache.D}.", nameof(dx));
-        if (dgamma.Length != cache.D) throw new ArgumentException($"dgamma has room for {dgamma.Length} values; D = {cache.D}.", nameof(dgamma));
-        if (dbeta.Length != cache.D) throw new ArgumentException($"dbeta has room for {dbeta.Length} values; D = {cache.D}.", nameof(dbeta));
+        cache.CheckGradientSpans(dout, dx, dgamma, dbeta);
         if (!Layouts.SameMemory(cache.Layout, Layout, cache.Shape))
             throw new ArgumentException($"the cache holds a {cache.Shape} batch in {Layouts.Name(cache.Layout)} order; {Info.Id} computes in " +
                                         $"{Layouts.Name(Layout)}: build the cache with BatchNorm.Forward<T>(problem, implementation.Layout).", nameof(cache));

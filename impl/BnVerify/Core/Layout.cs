@@ -107,42 +107,35 @@ public static class Layouts
     }
 
     /// <summary>Writes <paramref name="values"/> (in <paramref name="from"/>'s order) into <paramref name="canonical"/>.</summary>
-    public static void ToCanonical<T>(ReadOnlySpan<T> values, Span<T> canonical, SpatialShape shape, Layout from)
-    {
-        Check(values.Length, canonical.Length, shape);
-        if (SameMemory(from, Layout.NHWC, shape))
-        {
-            values.CopyTo(canonical);
-            return;
-        }
-        // NCHW → NHWC: plane p of channel c of image n goes to column c of rows n·H·W + p.
-        int c = shape.C, hw = shape.PlaneSize;
-        for (int n = 0; n < shape.N; n++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                var plane = values.Slice((n * c + ch) * hw, hw);
-                int row0 = n * hw;
-                for (int p = 0; p < hw; p++) canonical[(row0 + p) * c + ch] = plane[p];
-            }
-    }
+    public static void ToCanonical<T>(ReadOnlySpan<T> values, Span<T> canonical, SpatialShape shape, Layout from) =>
+        // NCHW → NHWC: each image's C × (H·W) matrix of planes becomes (H·W) × C, pixels as rows.
+        Move(values, canonical, shape, from, rows: shape.C, columns: shape.PlaneSize);
 
     /// <summary>Writes <paramref name="canonical"/> into <paramref name="values"/> in <paramref name="to"/>'s order.</summary>
-    public static void FromCanonical<T>(ReadOnlySpan<T> canonical, Span<T> values, SpatialShape shape, Layout to)
+    public static void FromCanonical<T>(ReadOnlySpan<T> canonical, Span<T> values, SpatialShape shape, Layout to) =>
+        // NHWC → NCHW: each image's (H·W) × C matrix becomes C × (H·W), a plane per channel.
+        Move(canonical, values, shape, to, rows: shape.PlaneSize, columns: shape.C);
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to <paramref name="destination"/> where <paramref name="layout"/> is canonical memory,
+    /// else transposes each image's row-major <paramref name="rows"/> × <paramref name="columns"/> matrix.
+    /// </summary>
+    private static void Move<T>(ReadOnlySpan<T> source, Span<T> destination, SpatialShape shape, Layout layout, int rows, int columns)
     {
-        Check(canonical.Length, values.Length, shape);
-        if (SameMemory(to, Layout.NHWC, shape))
+        Check(source.Length, destination.Length, shape);
+        if (SameMemory(layout, Layout.NHWC, shape))
         {
-            canonical.CopyTo(values);
+            source.CopyTo(destination);
             return;
         }
-        int c = shape.C, hw = shape.PlaneSize;
+        int size = rows * columns;
         for (int n = 0; n < shape.N; n++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                var plane = values.Slice((n * c + ch) * hw, hw);
-                int row0 = n * hw;
-                for (int p = 0; p < hw; p++) plane[p] = canonical[(row0 + p) * c + ch];
-            }
+        {
+            var from = source.Slice(n * size, size);
+            var to = destination.Slice(n * size, size);
+            for (int r = 0; r < rows; r++)
+                for (int col = 0; col < columns; col++) to[col * rows + r] = from[r * columns + col];
+        }
     }
 
     /// <summary>

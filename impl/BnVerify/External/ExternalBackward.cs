@@ -127,15 +127,11 @@ public sealed class ExternalBackward<T> : ExternalBackward, IBatchNormBackward<T
     public void Backward(BatchNormCache<T> cache, ReadOnlySpan<T> dout, Span<T> dx, Span<T> dgamma, Span<T> dbeta)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        int nd = cache.N * cache.D;
-        if (dout.Length != nd) throw new ArgumentException($"dout has {dout.Length} values; the cache is {cache.N}×{cache.D}.", nameof(dout));
-        if (dx.Length != nd) throw new ArgumentException($"dx has room for {dx.Length} values; the cache is {cache.N}×{cache.D}.", nameof(dx));
-        if (dgamma.Length != cache.D) throw new ArgumentException($"dgamma has room for {dgamma.Length} values; D = {cache.D}.", nameof(dgamma));
-        if (dbeta.Length != cache.D) throw new ArgumentException($"dbeta has room for {dbeta.Length} values; D = {cache.D}.", nameof(dbeta));
+        cache.CheckGradientSpans(dout, dx, dgamma, dbeta);
         var problem = new BatchNormProblem(cache.N, cache.D, BatchNorm.Widen(cache.X), BatchNorm.Widen(cache.Gamma), BatchNorm.Widen(cache.Beta),
             cache.Eps, BatchNorm.Widen(dout));
         var g = Process.Request(problem);
-        for (int k = 0; k < nd; k++) dx[k] = T.CreateTruncating(g.Dx[k]);
+        for (int k = 0; k < dx.Length; k++) dx[k] = T.CreateTruncating(g.Dx[k]);
         for (int j = 0; j < cache.D; j++)
         {
             dgamma[j] = T.CreateTruncating(g.Dgamma[j]);

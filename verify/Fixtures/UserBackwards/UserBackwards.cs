@@ -4,29 +4,22 @@ namespace UserBackwards;
 public sealed class UserClosedForm() : BnVerify.BatchNormBackward<double>(
     BnVerify.BackwardInfo.Correct("user-closed-form", "a user's assembly", BnVerify.Family.External))
 {
-    protected override void Compute(BnVerify.BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
-    {
-        int n = cache.N, d = cache.D;
-        dbeta.Clear();
-        dgamma.Clear();
-        for (int k = 0; k < n * d; k++)
-        {
-            dbeta[k % d] += dout[k];
-            dgamma[k % d] += dout[k] * cache.Xhat[k];
-        }
-        for (int k = 0; k < n * d; k++)
-        {
-            int j = k % d;
-            dx[k] = cache.Gamma[j] * cache.InvStd[j] / n * (n * dout[k] - dbeta[j] - cache.Xhat[k] * dgamma[j]);
-        }
-    }
+    protected override void Compute(BnVerify.BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta) =>
+        ClosedForm.Backward(cache, dout, dx, dgamma, dbeta, varianceSlip: false);
 }
 
 /// <summary>A user's slip that they believe correct: the variance path uses Σdout where Σ(dout·xhat) belongs.</summary>
 public sealed class UserVarianceSlip() : BnVerify.BatchNormBackward<double>(
     BnVerify.BackwardInfo.Correct("user-variance-slip", "a user's assembly", BnVerify.Family.External))
 {
-    protected override void Compute(BnVerify.BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    protected override void Compute(BnVerify.BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta) =>
+        ClosedForm.Backward(cache, dout, dx, dgamma, dbeta, varianceSlip: true);
+}
+
+/// <summary>The user's own helper, as a real project would have one: the column sums, then dx.</summary>
+internal static class ClosedForm
+{
+    public static void Backward(BnVerify.BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta, bool varianceSlip)
     {
         int n = cache.N, d = cache.D;
         dbeta.Clear();
@@ -39,7 +32,8 @@ public sealed class UserVarianceSlip() : BnVerify.BatchNormBackward<double>(
         for (int k = 0; k < n * d; k++)
         {
             int j = k % d;
-            dx[k] = cache.Gamma[j] * cache.InvStd[j] / n * (n * dout[k] - dbeta[j] - cache.Xhat[k] * dbeta[j]);
+            double varianceSum = varianceSlip ? dbeta[j] : dgamma[j];
+            dx[k] = cache.Gamma[j] * cache.InvStd[j] / n * (n * dout[k] - dbeta[j] - cache.Xhat[k] * varianceSum);
         }
     }
 }
