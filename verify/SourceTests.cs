@@ -78,7 +78,10 @@ public sealed class SourceTests
     [MemberData(nameof(InvalidRanges))]
     public void A_range_past_an_edge_is_refused_naming_the_option(string option, GeneratorRange range)
     {
-        Assert.Equal(option, Assert.Throws<ArgumentOutOfRangeException>(range.Validate).ParamName);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(range.Validate);
+        Assert.Equal(option, e.ParamName);
+        // The message states the rule the value broke (check's errors show it), not only the option's name.
+        Assert.Matches(@"^(must be at least 1|must be finite and ≥ 0|must be in \[0, 1\]|scales must satisfy 0 < min ≤ max < ∞|eps range must satisfy 0 < min ≤ max < ∞|not a layout) ", e.Message);
         Assert.Equal(option, Assert.Throws<ArgumentOutOfRangeException>(() => ProblemGenerator.Generate(new Random(1), range)).ParamName);
         Assert.Equal(option, Assert.Throws<ArgumentOutOfRangeException>(() => new ProblemSource(range, ShapeSchedule.None).Case(1, 0)).ParamName);
         if (range.Layout == Layout.ND) // a scheduled case validates the range too, not only a random one
@@ -117,13 +120,14 @@ public sealed class SourceTests
     }
 
     [Theory]
-    [InlineData(0, 3, ShapeClass.Edge)]
-    [InlineData(3, 0, ShapeClass.Edge)]
-    [InlineData(2, 2, ShapeClass.Random)]
-    public void A_schedule_refuses_shapes_it_cannot_run(int n, int d, ShapeClass shapeClass)
+    [InlineData(0, 3, ShapeClass.Edge, "every scheduled shape needs N ≥ 1 and D ≥ 1")]
+    [InlineData(3, 0, ShapeClass.Edge, "every scheduled shape needs N ≥ 1 and D ≥ 1")]
+    [InlineData(2, 2, ShapeClass.Random, "a scheduled shape cannot be of class Random")]
+    public void A_schedule_refuses_shapes_it_cannot_run(int n, int d, ShapeClass shapeClass, string why)
     {
         var e = Assert.ThrowsAny<ArgumentException>(() => ShapeSchedule.Of("bad", [new ScheduledShape(1, 1, ShapeClass.Edge), new ScheduledShape(n, d, shapeClass)]));
         Assert.Equal("shapes", e.ParamName);
+        Assert.StartsWith(why, e.Message, StringComparison.Ordinal);
         Assert.Equal(2, ShapeSchedule.Of("good", [new ScheduledShape(1, 1, ShapeClass.Edge), new ScheduledShape(1, 1, ShapeClass.Scale)]).Shapes.Count);
         Assert.Throws<ArgumentNullException>(() => ShapeSchedule.Of("null", null!));
     }
@@ -149,6 +153,14 @@ public sealed class SourceTests
         Assert.Equal(new SpatialShape(1, 5, 1, 2), ProblemSource.AsSpatial(2, 5));
         Assert.Equal(new SpatialShape(512, 3, 1, 8), ProblemSource.AsSpatial(4096, 3));
         Assert.Equal(new SpatialShape(127, 1, 1, 1), ProblemSource.AsSpatial(127, 1));
+        Assert.Equal("rows", Assert.Throws<ArgumentOutOfRangeException>(() => ProblemSource.AsSpatial(0, 3)).ParamName);
+        Assert.Equal("channels", Assert.Throws<ArgumentOutOfRangeException>(() => ProblemSource.AsSpatial(3, 0)).ParamName);
+        Assert.StartsWith("77 scheduled shapes, as N·H·W rows × C channels (11 edge: ", spatial.Describe(5), StringComparison.Ordinal);
+        Assert.Contains("; 1 at scale: 2048×1024) + 5 random NCHW", spatial.Describe(5), StringComparison.Ordinal);
+        // Without a schedule a negative index would reach the generator (and draw), not a list's indexer: refused too.
+        var randomOnly = ProblemSource.RandomOnly();
+        Assert.Equal("index", Assert.Throws<ArgumentOutOfRangeException>(() => randomOnly.Case(1, -1)).ParamName);
+        Assert.Equal("index", Assert.Throws<ArgumentOutOfRangeException>(() => randomOnly.ClassOf(-1)).ParamName);
         Assert.Throws<ArgumentNullException>(() => new ProblemSource(GeneratorRange.Default, null!));
         Assert.Throws<ArgumentNullException>(() => new ProblemSource(null!, ShapeSchedule.None));
         Assert.Throws<ArgumentNullException>(() => ProblemGenerator.Generate(null!));

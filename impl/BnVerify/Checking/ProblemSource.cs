@@ -33,7 +33,7 @@ public sealed record ProblemSource(GeneratorRange Range, ShapeSchedule Schedule)
     }
 
     /// <summary>The default source: <see cref="ShapeSchedule.Default"/>, then random shapes from <see cref="GeneratorRange.Default"/>.</summary>
-    public static ProblemSource Default { get; } = new(GeneratorRange.Default);
+    public static ProblemSource Default => new(GeneratorRange.Default);
 
     /// <summary>Random shapes only (no schedule), from <paramref name="range"/>.</summary>
     public static ProblemSource RandomOnly(GeneratorRange? range = null) => new(range ?? GeneratorRange.Default, ShapeSchedule.None);
