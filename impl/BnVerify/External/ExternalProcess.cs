@@ -179,8 +179,8 @@ internal sealed class ExternalProcess : IDisposable
             long deadline = started + Ticks(timeout);
             _writes.Add((id, ExternalProtocol.Request(id, problem)));
             bool written = false;
-            byte[]? answer = null;
-            while (!written || answer is null)
+            byte[]? answer = null, second = null;
+            while ((!written || answer is null) && second is null)
             {
                 var e = Next(deadline);
                 switch (e?.Kind)
@@ -196,7 +196,10 @@ internal sealed class ExternalProcess : IDisposable
                         answer = e.Value.Line;
                         break;
                     case EventKind.Line:
-                        throw Fail($"{Who} broke the protocol at {request}: it wrote a second line before reading the whole request: {ExternalProtocol.Printable(e.Value.Line)}");
+                        // Two lines before the request was written to the end: the first is judged first (a stray line
+                        // left from the previous request is named as such), else the second broke the protocol.
+                        second = e.Value.Line;
+                        break;
                     default:
                         throw Fail(Ended(e.Value, $"during {request}"));
                 }
@@ -211,6 +214,8 @@ internal sealed class ExternalProcess : IDisposable
             {
                 throw Fail($"{Who} broke the protocol at {request}: {v.Message}");
             }
+            if (second is not null)
+                throw Fail($"{Who} broke the protocol at {request}: it wrote a second line before reading the whole request: {ExternalProtocol.Printable(second)}");
             if (gradients is null)
                 throw Fail($"{Who} could not compute {request}; it reported: {ExternalProtocol.Clip(error ?? "")}");
             Interlocked.Increment(ref _requests);
