@@ -342,16 +342,16 @@ public class CliBenchmarkSuiteTests
     [Fact]
     public async Task Two_suites_in_one_process_at_once_each_report_only_their_own_plan()
     {
-        // The smallest suites: a fast kernel in each (so the paired roofline runs), one type, one small shape, each into its
-        // own temporary folder; the second also measures a kernel variant. This checks the wiring, the files and that the
-        // runs do not see each other's plan; it asserts nothing about speed.
+        // The smallest suites, dry (one cold call per benchmark): a fast kernel in each (so the paired roofline runs), one
+        // type, one small shape, each into its own temporary folder; the second also measures a kernel variant. This checks
+        // the wiring, the files and that the runs do not see each other's plan; it asserts nothing about speed.
         string a = Directory.CreateTempSubdirectory("bnverify-bench").FullName;
         string b = Directory.CreateTempSubdirectory("bnverify-bench").FullName;
         try
         {
             var runs = await Task.WhenAll(
-                Task.Run(() => CliFixture.Run("--quick", "--impl", "alt-simplified", "fused-simd-f64", "--type", "f64", "--shape", "64x256", "--rounds", "3", "--out", a)),
-                Task.Run(() => CliFixture.Run("--quick", "--impl", "fused-simd-f32", "--type", "f32", "--shape", "32x128", "--rounds", "3",
+                Task.Run(() => CliFixture.Run("--dry", "--impl", "alt-simplified", "fused-simd-f64", "--type", "f64", "--shape", "64x256", "--rounds", "3", "--out", a)),
+                Task.Run(() => CliFixture.Run("--dry", "--impl", "fused-simd-f32", "--type", "f32", "--shape", "32x128", "--rounds", "3",
                     "--variant", "fused-simd-f32:prefetch=off", "--out", b)));
             Assert.All(runs, run => Assert.True(run.ExitCode == 0, run.Stderr));
             foreach (var folder in new[] { a, b })
@@ -359,6 +359,8 @@ public class CliBenchmarkSuiteTests
                     Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} was not written to {folder}");
 
             string first = File.ReadAllText(Path.Combine(a, "benchmark-report.md"));
+            Assert.StartsWith("# BnVerify benchmark report\n\n" + ReportWriter.DryWarning, first.ReplaceLineEndings("\n"));
+            Assert.Contains("job `dry`", first);
             Assert.Contains("| alt-simplified | correct |", first);
             // The fast kernel's row carries a paired percentage "P% (Q1–Q3)"; alt-simplified's carries none.
             Assert.Matches(@"fused-simd-f64\*{0,2} \| correct \|.*\| \d+% \(\d+–\d+\) \|", first);
@@ -388,7 +390,7 @@ public class CliBenchmarkSuiteTests
                  {
                      new BenchmarkOptions(Quick: true), new BenchmarkOptions(Impls: ["alt-simplified"]), new BenchmarkOptions(Types: ["f64"]),
                      new BenchmarkOptions(Shapes: ["64x256"]), new BenchmarkOptions(Threads: 1), new BenchmarkOptions(Variants: ["fused-simd-f64:prefetch=off"]),
-                     new BenchmarkOptions(PairedRounds: 3),
+                     new BenchmarkOptions(PairedRounds: 3), new BenchmarkOptions(Dry: true),
                  })
             Assert.Equal(Path.GetFullPath("/repo/reports/partial"), partial.EffectiveOutputDirectory(root));
         Assert.Equal(Path.GetFullPath("/elsewhere"), new BenchmarkOptions(Quick: true, OutputDirectory: "/elsewhere").EffectiveOutputDirectory(root));

@@ -82,14 +82,15 @@ public sealed class UserAssemblyTests : IClassFixture<CliFixture>
     [Fact]
     public void The_benchmark_verifies_and_ranks_the_users_implementations_beside_the_built_in_ones()
     {
-        // The smallest run: the user's correct closed form and its slip, beside a built-in one, one small shape. It asserts
-        // the wiring (ids from the assembly timed, verdicts, the exact command in the report), nothing about speed.
+        // The smallest run, dry (one cold call per benchmark): the user's correct closed form and its slip, beside a built-in
+        // one, one small shape. It asserts the wiring (ids from the assembly timed, verdicts, the exact command in the report),
+        // nothing about speed.
         string output = Path.Combine(_fixture.NewFolder(), "report");
-        var run = CliFixture.Run("--quick", "--assembly", UserDll, "--impl", "user-closed-form,user-variance-slip,alt-simplified",
+        var run = CliFixture.Run("--dry", "--assembly", UserDll, "--impl", "user-closed-form,user-variance-slip,alt-simplified",
             "--type", "f64", "--shape", "64x16", "--rounds", "2", "--out", output);
         Assert.True(run.ExitCode == 0, run.Stderr);
         string report = File.ReadAllText(Path.Combine(output, "benchmark-report.md"));
-        Assert.Contains($"--impl user-closed-form user-variance-slip alt-simplified --type f64 --shape 64x16 --rounds 2 --assembly {UserDll} --out {output}`", report);
+        Assert.Contains($"--dry --impl user-closed-form user-variance-slip alt-simplified --type f64 --shape 64x16 --rounds 2 --assembly {UserDll} --out {output}`", report);
         Assert.Matches(@"\| [12] \| (\*\*)?user-closed-form(\*\*)? \| correct \|", report);
         Assert.Matches(@"\| — \| user-variance-slip \| \*\*FLAWED\*\* \|", report);
         // Found flawed though declared correct: the doctor's diagnosis is in the report too.

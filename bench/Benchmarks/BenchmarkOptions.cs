@@ -6,7 +6,7 @@ namespace BnVerify.Bench.Benchmarks;
 /// <c>--variant ID:KEY=VALUE...</c>, <c>--rounds N</c>, <c>--assembly PATH...</c>, <c>--allow-debug</c>; <see cref="BenchmarkChecks"/>
 /// checks it before any work.
 /// </summary>
-/// <param name="Quick">The short suite (two shapes, fewer iterations; about 2 minutes).</param>
+/// <param name="Quick">The short suite (three shapes, fewer iterations; a few minutes).</param>
 /// <param name="Impls">Implementation ids to run (default: every registered non-mutant implementation).</param>
 /// <param name="Types">"f32" and/or "f64" (default: both).</param>
 /// <param name="Shapes">
@@ -28,6 +28,11 @@ namespace BnVerify.Bench.Benchmarks;
 /// </param>
 /// <param name="Assemblies">The <c>--assembly</c> paths <paramref name="Implementations"/> was loaded from, as the user gave them (for the report's command line).</param>
 /// <param name="AllowDebug">Benchmark even when BnVerify is a Debug build (<c>--allow-debug</c>); the report then says so.</param>
+/// <param name="Dry">
+/// A dry run (<c>--dry</c>): every benchmark and paired round is called, but once, with BenchmarkDotNet's Dry job (no pilot,
+/// no warm-up, one iteration of one call), so the run checks its wiring — ids, assemblies, shapes, peers, report and chart —
+/// in seconds. Its times are single cold calls, not measurements; the report says so at its top.
+/// </param>
 public sealed record BenchmarkOptions(
     bool Quick = false,
     IReadOnlyList<string>? Impls = null,
@@ -40,7 +45,8 @@ public sealed record BenchmarkOptions(
     int? PairedRounds = null,
     Registry? Implementations = null,
     IReadOnlyList<string>? Assemblies = null,
-    bool AllowDebug = false)
+    bool AllowDebug = false,
+    bool Dry = false)
 {
     /// <summary>Where a quick, filtered or otherwise partial run writes by default, relative to the repository root (listed in .gitignore).</summary>
     public static readonly string PartialFolder = Path.Combine("reports", "partial");
@@ -48,13 +54,13 @@ public sealed record BenchmarkOptions(
     /// <summary>True for the full default suite: no option that narrows, shortens or changes it (the run whose report is committed).</summary>
     public bool IsFull => !Quick && Impls is not { Count: > 0 } && Types is not { Count: > 0 } && Shapes is not { Count: > 0 }
                           && Threads is null && Variants is not { Count: > 0 } && PairedRounds is null && OneDnnLibraryName is null
-                          && Implementations is null && Assemblies is not { Count: > 0 } && !AllowDebug;
+                          && Implementations is null && Assemblies is not { Count: > 0 } && !AllowDebug && !Dry;
 
     /// <summary>The implementations the run can time: <see cref="Implementations"/>, or the built-in ones.</summary>
     public Registry EffectiveImplementations => Implementations ?? BuiltIn.Implementations;
 
-    /// <summary>The paired roofline's rounds per type and shape.</summary>
-    public int EffectivePairedRounds => PairedRounds is > 0 ? PairedRounds.Value : Quick ? 5 : 15;
+    /// <summary>The paired roofline's rounds per type and shape (a dry run: the fewest the median and quartiles need, 2).</summary>
+    public int EffectivePairedRounds => PairedRounds is > 0 ? PairedRounds.Value : Dry ? 2 : Quick ? 5 : 15;
 
     /// <summary>The output folder: <see cref="OutputDirectory"/> if given, else reports/ for the full suite and <see cref="PartialFolder"/> otherwise.</summary>
     public string EffectiveOutputDirectory(string repositoryRoot) =>

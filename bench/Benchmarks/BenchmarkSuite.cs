@@ -153,7 +153,7 @@ public static class BenchmarkSuite
         // A folder of its own per run: BenchmarkDotNet names its exports after the benchmark type, so two runs sharing
         // one folder (two suites in one process) would copy each other's files.
         string artifacts = Path.Combine(root, "BenchmarkDotNet.Artifacts", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
-        var config = Config(options.Quick, artifacts);
+        var config = Config(options.Quick, options.Dry, artifacts);
         var summary = BenchmarkRunner.Run(Cases(plan, config));
         Directory.CreateDirectory(output);
 
@@ -204,7 +204,7 @@ public static class BenchmarkSuite
     /// <summary>
     /// The command that runs <paramref name="options"/> from the repository root, as the report's "Command:" line shows it:
     /// <c>dotnet run -c Release --project bench -- OPTIONS</c> (without <c>-c Release</c> when the build was not Release),
-    /// every option the run was given (<c>--quick</c>, <c>--impl</c>, <c>--type</c>, <c>--shape</c>, <c>--threads</c>,
+    /// every option the run was given (<c>--quick</c>, <c>--dry</c>, <c>--impl</c>, <c>--type</c>, <c>--shape</c>, <c>--threads</c>,
     /// <c>--variant</c>, <c>--rounds</c>, <c>--assembly</c>, <c>--out</c>, <c>--allow-debug</c>), values quoted for a POSIX shell where needed.
     /// </summary>
     public static string CommandLine(BenchmarkOptions options, bool release)
@@ -214,6 +214,7 @@ public static class BenchmarkSuite
         var parts = new List<string>();
         void Add(string option, IEnumerable<string> values) => parts.Add(option + string.Concat(values.Select(v => " " + ShellQuote(v))));
         if (o.Quick) parts.Add("--quick");
+        if (o.Dry) parts.Add("--dry");
         if (o.Impls is { Count: > 0 }) Add("--impl", o.Impls);
         if (o.Types is { Count: > 0 }) Add("--type", o.Types);
         if (o.Shapes is { Count: > 0 }) Add("--shape", o.Shapes);
@@ -238,16 +239,19 @@ public static class BenchmarkSuite
     /// kernel runs many invocations per iteration while a slow allocating seed runs one; the median of the iterations ranks the
     /// implementations and the best iteration gives the bandwidth (see <see cref="BenchRow.GBps"/>). The full suite takes 15
     /// iterations so that the best of them is rarely one disturbed by other work (about 7 minutes in all on the 2-core VM, with the paired roofline).
+    /// A dry run (<see cref="BenchmarkOptions.Dry"/>) takes BenchmarkDotNet's Dry job instead: one cold call per benchmark.
     /// </summary>
-    private static IConfig Config(bool quick, string artifacts)
+    private static IConfig Config(bool quick, bool dry, string artifacts)
     {
-        var job = Job.Default
-            .WithToolchain(InProcessEmitToolchain.Instance)
-            .WithLaunchCount(1)
-            .WithWarmupCount(quick ? 1 : 2)
-            .WithIterationCount(quick ? 3 : 15)
-            .WithIterationTime(TimeInterval.FromMilliseconds(quick ? 100 : 150))
-            .WithId(quick ? "quick" : "suite");
+        var job = dry
+            ? Job.Dry.WithToolchain(InProcessEmitToolchain.Instance).WithId(ReportWriter.DryJobId)
+            : Job.Default
+                .WithToolchain(InProcessEmitToolchain.Instance)
+                .WithLaunchCount(1)
+                .WithWarmupCount(quick ? 1 : 2)
+                .WithIterationCount(quick ? 3 : 15)
+                .WithIterationTime(TimeInterval.FromMilliseconds(quick ? 100 : 150))
+                .WithId(quick ? "quick" : "suite");
         return ManualConfig.CreateEmpty()
             .AddJob(job)
             .AddDiagnoser(MemoryDiagnoser.Default)

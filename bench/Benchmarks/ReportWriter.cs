@@ -156,7 +156,7 @@ public static class ReportWriter
     }
 
     /// <summary>
-    /// The markdown report from rows alone (<paramref name="jobId"/>: BenchmarkDotNet's job, "quick" or "suite"), as
+    /// The markdown report from rows alone (<paramref name="jobId"/>: BenchmarkDotNet's job, "quick", "suite" or <see cref="DryJobId"/>), as
     /// <see cref="Markdown(IReadOnlyList{BenchRow}, Summary, SuitePlan, string, TimeSpan, string, IReadOnlyDictionary{ValueTuple{string, string, string}, PairedRatio}?, bool)"/> writes it.
     /// </summary>
     public static string Markdown(IReadOnlyList<BenchRow> rows, string? jobId, SuitePlan plan, string command, TimeSpan elapsed, string verification,
@@ -172,6 +172,11 @@ public static class ReportWriter
         if (debugBuild)
         {
             sb.AppendLine(DebugWarning);
+            sb.AppendLine();
+        }
+        if (jobId == DryJobId)
+        {
+            sb.AppendLine(DryWarning);
             sb.AppendLine();
         }
         sb.AppendLine(c, $"- Command: `{command}` (run from the repository root; {elapsed.TotalMinutes:F1} min in all)");
@@ -192,7 +197,7 @@ public static class ReportWriter
                       "One-thread rows are compared with the one-thread yardsticks, multi-core rows with the best of all yardsticks (including `bandwidth-mt-*`).");
         sb.AppendLine("- **paired % roofline** (fast kernels): the same percentage measured in paired rounds after the BenchmarkDotNet run — each round times the yardsticks and the fast kernels back to back and divides the best yardstick's time by the kernel's; median over the rounds, with the interquartile range. BenchmarkDotNet measures one benchmark after another, minutes apart, and the bandwidth this shared machine leaves moves by ±20% over such spans; pairing cancels that drift, so this is the figure the targets are judged by.");
         sb.AppendLine(c, $"- **ratio** = median time / median time of `{BenchmarkSuite.BaselineId}` (float64) at the same shape; **speed-up** = 1/ratio.");
-        sb.AppendLine("- **verdict** comes from `GradientChecker.Check` on three random problems just before the run. FLAWED rows are listed but never ranked.");
+        sb.AppendLine("- **verdict** comes from the checker (`Verifier`: 20 random problems of a fixed seed and the golden cases) just before the run. FLAWED rows are listed but never ranked.");
         sb.AppendLine("- **allocated** = bytes allocated per call ([MemoryDiagnoser]).");
         sb.AppendLine("- **layout** (N×C×H×W shapes): the memory order the implementation computes in: NCHW, or NHWC for the rows × channels implementations (the N×D kernels on N·H·W rows) and the oneDNN peer. All are timed on the same values against the same yardsticks; bytes = 5·N·C·H·W·sizeof(T).");
         sb.AppendLine("- **peer** rows (_(peer)_ after the id) are another library's backward (oneDNN), not BnVerify's: checked by the same checker and ranked with the others. " +
@@ -307,6 +312,14 @@ public static class ReportWriter
         sb.AppendLine();
         return sb.ToString();
     }
+
+    /// <summary>BenchmarkDotNet's job id of a dry run (<c>--dry</c>).</summary>
+    public const string DryJobId = "dry";
+
+    /// <summary>The report's warning, at its top, after a dry run (<c>--dry</c>).</summary>
+    public const string DryWarning =
+        "> **Dry run.** Every benchmark was called once, cold (BenchmarkDotNet's Dry job) and the paired rounds were the fewest, so " +
+        "this report shows that the run works, not how fast anything is: its times and ratios are not measurements. Run without `--dry` to measure.";
 
     /// <summary>The report's warning, at its top, when BnVerify was a Debug build (benchmarked with <c>--allow-debug</c>).</summary>
     public const string DebugWarning =

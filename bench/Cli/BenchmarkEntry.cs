@@ -13,7 +13,12 @@ internal static class BenchmarkEntry
     /// <summary>Declares the benchmark options on <paramref name="root"/> and makes the suite its action.</summary>
     public static void Configure(Command root, CliContext context)
     {
-        var quick = new Option<bool>("--quick") { Description = "Short runs: fewer iterations, for a smoke test" };
+        var quick = new Option<bool>("--quick") { Description = "Short runs: three shapes, fewer iterations" };
+        var dry = new Option<bool>("--dry")
+        {
+            Description = "Call every benchmark once, cold, to check that the run works (ids, assemblies, shapes, report) in seconds; " +
+                          "its times are not measurements, and the report says so",
+        };
         var impl = CliOptions.Impl("Benchmark only this implementation (repeatable); default: all but the mutants");
         var type = new Option<string>("--type") { Description = "Element type to benchmark", HelpName = "f32|f64" };
         type.AcceptOnlyFromAmong("f32", "f64");
@@ -55,6 +60,7 @@ internal static class BenchmarkEntry
             Description = "Benchmark even when bnverify is a Debug build (refused otherwise: its timings are not those of the Release code); the report then says Debug build",
         };
         root.Add(quick);
+        root.Add(dry);
         root.Add(impl);
         root.Add(type);
         root.Add(shape);
@@ -81,7 +87,8 @@ internal static class BenchmarkEntry
                 PairedRounds: parseResult.GetResult(rounds) is { Implicit: false } ? parseResult.GetValue(rounds) : null,
                 Implementations: assemblies is { Length: > 0 } ? registry : null,
                 Assemblies: assemblies is { Length: > 0 } ? assemblies : null,
-                AllowDebug: parseResult.GetValue(allowDebug));
+                AllowDebug: parseResult.GetValue(allowDebug),
+                Dry: parseResult.GetValue(dry));
             if (BenchmarkChecks.Problem(options, BenchmarkChecks.IsDebugBuild, BenchmarkChecks.MachineMemoryBytes) is { } problem)
                 throw new BadInputException(problem);
             return BenchmarkSuite.RunAsync(options).GetAwaiter().GetResult();
