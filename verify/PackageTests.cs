@@ -209,9 +209,9 @@ public sealed class PackageFixture : IDisposable
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(10);
 
     private readonly Lazy<PackedPackages> _packed;
-    private readonly Lazy<ProcessRun> _exampleTests;
+    private readonly Lazy<Task<ProcessRun>> _exampleTests;
     private readonly Lazy<ProcessRun> _exampleTestsWithoutDemonstration;
-    private readonly Lazy<string> _tool;
+    private readonly Lazy<Task<string>> _tool;
     private readonly List<ProcessRun> _runs = [];
     private int _reported;
 
@@ -235,13 +235,14 @@ public sealed class PackageFixture : IDisposable
             </configuration>
             """);
         _packed = new(Pack);
-        _exampleTests = new(() => RunExampleTests(null));
+        // Once packed, the example's tests and the tool's installation need nothing of each other: both start together.
+        _exampleTests = new(() => Task.Run(() => RunExampleTests(null)));
         _exampleTestsWithoutDemonstration = new(() =>
         {
-            _ = _exampleTests.Value; // built once, by the full run
+            _ = ExampleTests; // built once, by the full run
             return RunExampleTests("Category!=Demonstration");
         });
-        _tool = new(InstallTool);
+        _tool = new(() => Task.Run(InstallTool));
     }
 
     /// <summary>The temporary folder everything happens in.</summary>
@@ -257,7 +258,7 @@ public sealed class PackageFixture : IDisposable
     public PackedPackages Packed => _packed.Value;
 
     /// <summary>The example's full test run (its demonstration test fails on purpose).</summary>
-    public ProcessRun ExampleTests => _exampleTests.Value;
+    public ProcessRun ExampleTests => AfterPack(_exampleTests);
 
     /// <summary>The example's test run without the demonstration test, as its README shows.</summary>
     public ProcessRun ExampleTestsWithoutDemonstration => _exampleTestsWithoutDemonstration.Value;
@@ -273,7 +274,7 @@ public sealed class PackageFixture : IDisposable
     {
         get
         {
-            _ = _tool.Value;
+            _ = AfterPack(_tool);
             string store = Path.Combine(Root, "tools", ".store", "bnverify.tool", Version);
             return Directory.GetFiles(store, "BnVerify.Bench.dll", SearchOption.AllDirectories).Select(Path.GetDirectoryName).Single()!;
         }
@@ -291,7 +292,16 @@ public sealed class PackageFixture : IDisposable
     }
 
     /// <summary>Runs the installed <c>bnverify</c> command.</summary>
-    public ProcessRun RunTool(params string[] args) => Run(_tool.Value, args, Root, TimeSpan.FromMinutes(5));
+    public ProcessRun RunTool(params string[] args) => Run(AfterPack(_tool), args, Root, TimeSpan.FromMinutes(5));
+
+    /// <summary>Packs (once), starts both steps that follow the pack, and waits for <paramref name="step"/>; a failed step's assertion is rethrown as it was.</summary>
+    private T AfterPack<T>(Lazy<Task<T>> step)
+    {
+        _ = Packed;
+        _ = _exampleTests.Value;
+        _ = _tool.Value;
+        return step.Value.GetAwaiter().GetResult();
+    }
 
     public void Dispose()
     {

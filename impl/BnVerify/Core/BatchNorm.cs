@@ -26,15 +26,28 @@ public static class BatchNorm
     /// </summary>
     public static (T[] Out, BatchNormCache<T> Cache) Forward<T>(BatchNormProblem p, Layout layout) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        var (output, cache) = InLayout<T>(p, layout, withOutput: true);
+        return (output!, cache);
+    }
+
+    /// <summary>
+    /// The forward's cache alone, in <paramref name="layout"/>'s memory order, as <see cref="Forward{T}(BatchNormProblem, Layout)"/>
+    /// builds it but without computing the output: what a backward is called with.
+    /// </summary>
+    public static BatchNormCache<T> Cache<T>(BatchNormProblem p, Layout layout) where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        InLayout<T>(p, layout, withOutput: false).Cache;
+
+    private static (T[]? Out, BatchNormCache<T> Cache) InLayout<T>(BatchNormProblem p, Layout layout, bool withOutput) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         ArgumentNullException.ThrowIfNull(p);
         if (!Enum.IsDefined(layout)) throw new ArgumentOutOfRangeException(nameof(layout), layout, "not a layout.");
-        var (output, c) = Forward<T>(p.N, p.D, p.X, p.Gamma, p.Beta, p.Eps);
+        var (output, c) = Compute<T>(p.N, p.D, p.X, p.Gamma, p.Beta, p.Eps, withOutput);
         var shape = p.Shape;
         // What the cache says about its memory: ND for a 2-D problem seen as ND or NHWC, NHWC for a spatial problem seen as ND.
         var order = layout == Layout.NCHW ? Layout.NCHW : p.IsSpatial || layout == Layout.NHWC ? Layout.NHWC : Layout.ND;
         if (order != Layout.NCHW)
             return (output, new BatchNormCache<T>(c.N, c.D, c.XArray, c.XhatArray, c.MeanArray, c.VarArray, c.InvStdArray, c.GammaArray, c.BetaArray, c.Eps, shape, order));
-        return (Layouts.FromCanonical<T>(output, shape, order),
+        return (output is null ? null : Layouts.FromCanonical<T>(output, shape, order),
             new BatchNormCache<T>(c.N, c.D, Layouts.FromCanonical<T>(c.XArray, shape, order), Layouts.FromCanonical<T>(c.XhatArray, shape, order),
                 c.MeanArray, c.VarArray, c.InvStdArray, c.GammaArray, c.BetaArray, c.Eps, shape, order));
     }
@@ -44,6 +57,14 @@ public static class BatchNorm
     /// build a <see cref="BatchNormProblem"/> first for checked input.
     /// </summary>
     public static (T[] Out, BatchNormCache<T> Cache) Forward<T>(int n, int d, ReadOnlySpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, double eps)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var (output, cache) = Compute<T>(n, d, x, gamma, beta, eps, withOutput: true);
+        return (output!, cache);
+    }
+
+    private static (T[]? Out, BatchNormCache<T> Cache) Compute<T>(int n, int d, ReadOnlySpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, double eps,
+        bool withOutput)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (n <= 0 || d <= 0 || x.Length != n * d || gamma.Length != d || beta.Length != d)
@@ -74,14 +95,14 @@ public static class BatchNorm
         var gammaT = Round<T>(gamma);
         var betaT = Round<T>(beta);
         var xhat = new T[n * d];
-        var output = new T[n * d];
+        var output = withOutput ? new T[n * d] : null;
         for (int i = 0; i < n; i++)
             for (int j = 0; j < d; j++)
             {
                 int k = i * d + j;
                 double xh = (double.CreateTruncating(xT[k]) - mean[j]) * invStd[j];
                 xhat[k] = T.CreateTruncating(xh);
-                output[k] = T.CreateTruncating(double.CreateTruncating(gammaT[j]) * xh + double.CreateTruncating(betaT[j]));
+                if (output is not null) output[k] = T.CreateTruncating(double.CreateTruncating(gammaT[j]) * xh + double.CreateTruncating(betaT[j]));
             }
 
         var cache = new BatchNormCache<T>(n, d, xT, xhat, Round<T>(mean), Round<T>(var), Round<T>(invStd), gammaT, betaT, eps);
@@ -92,7 +113,10 @@ public static class BatchNorm
     public static T[] Round<T>(ReadOnlySpan<double> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var result = new T[values.Length];
-        for (int k = 0; k < values.Length; k++) result[k] = T.CreateTruncating(values[k]);
+        if (typeof(T) == typeof(double))
+            values.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(result.AsSpan()));
+        else
+            for (int k = 0; k < values.Length; k++) result[k] = T.CreateTruncating(values[k]);
         return result;
     }
 
@@ -100,7 +124,10 @@ public static class BatchNorm
     public static double[] Widen<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var result = new double[values.Length];
-        for (int k = 0; k < values.Length; k++) result[k] = double.CreateTruncating(values[k]);
+        if (typeof(T) == typeof(double))
+            System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(values).CopyTo(result);
+        else
+            for (int k = 0; k < values.Length; k++) result[k] = double.CreateTruncating(values[k]);
         return result;
     }
 }

@@ -106,9 +106,11 @@ public abstract class BatchNormBackward<T>(BackwardInfo info, Layout layout = La
     public Gradients Run(BatchNormProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        // The cache, dout and dx in this implementation's memory order; dx comes back to the canonical view.
-        var (_, cache) = BatchNorm.Forward<T>(problem, Layout);
-        var dout = Layouts.FromCanonical<T>(BatchNorm.Round<T>(problem.Dout), problem.Shape, Layout);
+        // The cache, dout and dx in this implementation's memory order; dx comes back to the canonical view. Where that order
+        // is the canonical one (every N×D problem, and NHWC), nothing is moved: a large problem costs the fewest copies.
+        var cache = BatchNorm.Cache<T>(problem, Layout);
+        bool moved = !Layouts.SameMemory(Layout, Layout.NHWC, problem.Shape);
+        var dout = moved ? Layouts.FromCanonical<T>(BatchNorm.Round<T>(problem.Dout), problem.Shape, Layout) : BatchNorm.Round<T>(problem.Dout);
         var dx = new T[problem.N * problem.D];
         var dgamma = new T[problem.D];
         var dbeta = new T[problem.D];
@@ -117,7 +119,7 @@ public abstract class BatchNormBackward<T>(BackwardInfo info, Layout layout = La
         dgamma.AsSpan().Fill(poison);
         dbeta.AsSpan().Fill(poison);
         Backward(cache, dout, dx, dgamma, dbeta);
-        return new Gradients(problem.N, problem.D, BatchNorm.Widen<T>(Layouts.ToCanonical<T>(dx, problem.Shape, Layout)),
+        return new Gradients(problem.N, problem.D, BatchNorm.Widen<T>(moved ? Layouts.ToCanonical<T>(dx, problem.Shape, Layout) : dx),
             BatchNorm.Widen<T>(dgamma), BatchNorm.Widen<T>(dbeta));
     }
 

@@ -38,7 +38,7 @@ public sealed class PreparedBackward
     {
         ArgumentNullException.ThrowIfNull(problem);
         // In the implementation's memory order (the transposition is part of the preparation, not of the timed call).
-        var (_, cache) = BatchNorm.Forward<T>(problem, implementation.Layout);
+        var cache = BatchNorm.Cache<T>(problem, implementation.Layout);
         var dout = Layouts.FromCanonical<T>(BatchNorm.Round<T>(problem.Dout), problem.Shape, implementation.Layout);
         var dx = new T[problem.N * problem.D];
         var dgamma = new T[problem.D];
