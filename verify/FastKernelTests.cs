@@ -137,26 +137,22 @@ public class FastKernelTests
             }
     }
 
+    /// <summary>The shapes the options tests run: one element, an odd width, many columns past a vector, rows past a chunk.</summary>
+    public static TheoryData<int, int> OptionShapes => new() { { 1, 1 }, { 3, 17 }, { 300, 1023 }, { 513, 64 } };
+
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(3, 17)]
-    [InlineData(300, 1023)]
-    [InlineData(513, 64)]
+    [MemberData(nameof(OptionShapes))]
     public void Non_temporal_stores_change_nothing_but_the_stores(int n, int d)
     {
         // Same arithmetic, different stores (with an alignment peel per row): the bits must be identical, in both types.
         var options = from stores in new[] { NonTemporal.Never, NonTemporal.Always }
                       from threads in new[] { 1, 2 }
                       select new KernelOptions(threads, stores, ParallelThresholdBytes: 0);
-        SameBits<double>(Random(n, d, 11), options);
-        SameBits<float>(Random(n, d, 11), options);
+        SameBitsInBothTypes(Random(n, d, 11), options);
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(3, 17)]
-    [InlineData(300, 1023)]
-    [InlineData(513, 64)]
+    [MemberData(nameof(OptionShapes))]
     public void Prefetch_and_vector_width_change_nothing_but_the_speed(int n, int d)
     {
         // The options the gate plants as regressions (prefetch off, a narrower vector) must leave every bit of the result
@@ -165,8 +161,14 @@ public class FastKernelTests
                       from bits in new[] { 512, 256, 128 }
                       from threads in new[] { 1, 2 }
                       select new KernelOptions(threads, NonTemporal.WhenLarge, ParallelThresholdBytes: 0, NonTemporalThresholdBytes: 0, Prefetch: prefetch, MaxVectorBits: bits);
-        SameBits<double>(Random(n, d, 14), options);
-        SameBits<float>(Random(n, d, 14), options);
+        SameBitsInBothTypes(Random(n, d, 14), options);
+    }
+
+    /// <summary><see cref="SameBits{T}"/> in float64 and in float32.</summary>
+    private static void SameBitsInBothTypes(BatchNormProblem p, IEnumerable<KernelOptions> options)
+    {
+        SameBits<double>(p, options);
+        SameBits<float>(p, options);
     }
 
     /// <summary>Runs the fused kernel on <paramref name="p"/> under each of <paramref name="options"/>; every result must be the same bits.</summary>

@@ -37,23 +37,13 @@ public sealed class GoldenTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Ids.Correct), MemberType = typeof(Ids))]
-    public void Correct_implementation_agrees_with_every_golden_case(string id)
-    {
-        var impl = BuiltIn.Implementations.Get(id);
-        var failures = Cases.Select(c => (c.Name, Result: GradientChecker.CheckAgainst(impl, c.Problem, c.Expected!, "golden: torch")))
-            .Where(r => !r.Result.Pass).Select(r => $"{r.Name}: {r.Result.Summary()}").ToList();
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
-    }
+    public void Correct_implementation_agrees_with_every_golden_case(string id) =>
+        GoldenChecks.AssertAgreesWithEvery(BuiltIn.Implementations.Get(id), Cases, "golden: torch");
 
     [Theory]
     [MemberData(nameof(Ids.FlawedWithinGolden), MemberType = typeof(Ids))]
-    public void Flawed_implementation_disagrees_with_some_golden_case(string id)
-    {
-        var impl = BuiltIn.Implementations.Get(id);
-        var caught = Cases.Where(c => !GradientChecker.CheckAgainst(impl, c.Problem, c.Expected!, "golden: torch").Pass).Select(c => c.Name).ToList();
-        output.WriteLine($"{id} is caught by {caught.Count} of {Cases.Count} cases: {string.Join(", ", caught)}");
-        Assert.NotEmpty(caught);
-    }
+    public void Flawed_implementation_disagrees_with_some_golden_case(string id) =>
+        GoldenChecks.AssertDisagreesWithSome(BuiltIn.Implementations.Get(id), Cases, "golden: torch", output);
 
     [Theory]
     [MemberData(nameof(CaseNames))]

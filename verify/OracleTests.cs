@@ -1,6 +1,7 @@
 using BnVerify.Cases;
 using BnVerify.Checking;
 using BnVerify.Verification;
+using BnVerify.Verify.Support;
 using Xunit;
 
 namespace BnVerify.Verify;
@@ -71,8 +72,7 @@ public sealed class OracleTests
         var reference = Reference.Stored("exact", exact, model);
         foreach (var g in Gradients.All)
         {
-            var moved = new Gradients(p.N, p.D, (double[])exact.Dx.Clone(), (double[])exact.Dgamma.Clone(), (double[])exact.Dbeta.Clone());
-            moved.Of(g)[1] += 0.25 * model.Unit(g, 1);
+            var moved = exact.Moved(g, 1, 0.25 * model.Unit(g, 1));
             var verdict = GradientChecker.CompareElements(moved, reference, model, ErrorModel.Float64Roundoff).Single(v => v.Gradient == g);
             Assert.Equal(0.25, verdict.MaxError, 1e-9);
             Assert.Equal(0.25, verdict.Worst.Error, 1e-9);

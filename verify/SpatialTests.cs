@@ -43,23 +43,13 @@ public sealed class SpatialTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Ids.Correct), MemberType = typeof(Ids))]
-    public void Correct_implementation_agrees_with_every_NCHW_golden_case(string id)
-    {
-        var impl = BuiltIn.Implementations.Get(id);
-        var failures = Nchw.Select(c => (c.Name, Result: GradientChecker.CheckAgainst(impl, c.Problem, c.Expected!, "golden: torch BatchNorm2d")))
-            .Where(r => !r.Result.Pass).Select(r => $"{r.Name}: {r.Result.Summary()}").ToList();
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
-    }
+    public void Correct_implementation_agrees_with_every_NCHW_golden_case(string id) =>
+        GoldenChecks.AssertAgreesWithEvery(BuiltIn.Implementations.Get(id), Nchw, "golden: torch BatchNorm2d");
 
     [Theory]
     [MemberData(nameof(Ids.SpatialFlawed), MemberType = typeof(Ids))]
-    public void Flawed_spatial_implementation_disagrees_with_some_NCHW_golden_case(string id)
-    {
-        var impl = BuiltIn.Implementations.Get(id);
-        var caught = Nchw.Where(c => !GradientChecker.CheckAgainst(impl, c.Problem, c.Expected!, "golden").Pass).Select(c => c.Name).ToList();
-        output.WriteLine($"{id} is caught by {caught.Count} of {Nchw.Count} cases: {string.Join(", ", caught)}");
-        Assert.NotEmpty(caught);
-    }
+    public void Flawed_spatial_implementation_disagrees_with_some_NCHW_golden_case(string id) =>
+        GoldenChecks.AssertDisagreesWithSome(BuiltIn.Implementations.Get(id), Nchw, "golden", output);
 
     [Fact]
     public void Finite_differences_and_the_forward_agree_with_torch_on_the_NCHW_cases()

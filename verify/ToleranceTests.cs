@@ -1,5 +1,6 @@
 using BnVerify.Cases;
 using BnVerify.Checking;
+using BnVerify.Verify.Support;
 using Xunit;
 
 namespace BnVerify.Verify;
@@ -22,21 +23,11 @@ public sealed class ToleranceTests
 
     [Theory]
     [MemberData(nameof(Roundoffs))]
-    public void Closed_form_oracle_flags_ten_allowances_and_passes_a_quarter(double u)
-    {
-        var (tested, violations) = ClosedFormMoves(u, 1);
-        AssertNone(violations);
-        Assert.True(tested >= 100, $"only {tested} elements had a representable margin");
-    }
+    public void Closed_form_oracle_flags_ten_allowances_and_passes_a_quarter(double u) => AssertPinned(ClosedFormMoves(u, 1), atLeast: 100);
 
     [Theory]
     [MemberData(nameof(Roundoffs))]
-    public void Stored_values_flag_ten_allowances_and_pass_a_quarter(double u)
-    {
-        var (tested, violations) = StoredMoves(u, 1);
-        AssertNone(violations);
-        Assert.True(tested >= 30, $"only {tested} elements had a representable margin");
-    }
+    public void Stored_values_flag_ten_allowances_and_pass_a_quarter(double u) => AssertPinned(StoredMoves(u, 1), atLeast: 30);
 
     /// <summary>
     /// One random element of each gradient of 60 random problems moved by 10·A and by A/4 against the closed form, judged
@@ -67,8 +58,12 @@ public sealed class ToleranceTests
         return (tested, violations);
     }
 
-    private static void AssertNone(List<string> violations) =>
-        Assert.True(violations.Count == 0, $"{violations.Count} move(s) judged against the documented allowance:\n" + string.Join("\n", violations.Take(5)));
+    /// <summary>No move went against the pin, and at least <paramref name="atLeast"/> moves were judged.</summary>
+    private static void AssertPinned((int Tested, List<string> Violations) moves, int atLeast)
+    {
+        Assert.True(moves.Violations.Count == 0, $"{moves.Violations.Count} move(s) judged against the documented allowance:\n" + string.Join("\n", moves.Violations.Take(5)));
+        Assert.True(moves.Tested >= atLeast, $"only {moves.Tested} elements had a representable margin");
+    }
 
     [Theory]
     [MemberData(nameof(Roundoffs))]
@@ -85,8 +80,8 @@ public sealed class ToleranceTests
             {
                 double a = DocumentedAllowance(p, g, 0, u);
                 if (!Representable(exact.Of(g)[0], a)) continue;
-                Assert.False(ProbesPass(p, Moved(exact, g, 0, 10 * a), u), $"{Gradients.NameOf(g)} moved by 10 allowances passed the probes on {p}");
-                Assert.True(ProbesPass(p, Moved(exact, g, 0, 0.25 * a), u), $"{Gradients.NameOf(g)} moved by a quarter allowance failed the probes on {p}");
+                Assert.False(ProbesPass(p, exact.Moved(g, 0, 10 * a), u), $"{Gradients.NameOf(g)} moved by 10 allowances passed the probes on {p}");
+                Assert.True(ProbesPass(p, exact.Moved(g, 0, 0.25 * a), u), $"{Gradients.NameOf(g)} moved by a quarter allowance failed the probes on {p}");
             }
         }
     }
@@ -108,8 +103,8 @@ public sealed class ToleranceTests
                 int k = random.Next(exact.Of(g).Length);
                 double bound = 2 * DocumentedAllowance(p, g, k, U64); // the oracle's own rounding + the implementation's
                 if (!Representable(exact.Of(g)[k], 0.05 * bound)) continue;
-                Assert.True(Passes(reference.Judge(Moved(exact, g, k, 0.95 * bound), U64), g), $"{Gradients.NameOf(g)}[{k}] 5% inside the bound failed on {p}");
-                Assert.False(Passes(reference.Judge(Moved(exact, g, k, 1.05 * bound), U64), g), $"{Gradients.NameOf(g)}[{k}] 5% outside the bound passed on {p}");
+                Assert.True(Passes(reference.Judge(exact.Moved(g, k, 0.95 * bound), U64), g), $"{Gradients.NameOf(g)}[{k}] 5% inside the bound failed on {p}");
+                Assert.False(Passes(reference.Judge(exact.Moved(g, k, 1.05 * bound), U64), g), $"{Gradients.NameOf(g)}[{k}] 5% outside the bound passed on {p}");
                 tested++;
             }
         }
@@ -130,9 +125,9 @@ public sealed class ToleranceTests
             int k = random.Next(exact.Of(g).Length);
             double a = DocumentedAllowance(p, g, k, u);
             if (!Representable(exact.Of(g)[k], 0.25 * a)) continue;
-            if (Passes(prepared.Judge(Moved(exact, g, k, 10 * a), u), g))
+            if (Passes(prepared.Judge(exact.Moved(g, k, 10 * a), u), g))
                 violations.Add($"{oracle.Name}: {Gradients.NameOf(g)}[{k}] moved by 10 allowances passed on {p}");
-            if (!Passes(prepared.Judge(Moved(exact, g, k, 0.25 * a), u), g))
+            if (!Passes(prepared.Judge(exact.Moved(g, k, 0.25 * a), u), g))
                 violations.Add($"{oracle.Name}: {Gradients.NameOf(g)}[{k}] moved by a quarter allowance failed on {p}");
             tested++;
         }
@@ -179,13 +174,4 @@ public sealed class ToleranceTests
 
     private static bool ProbesPass(BatchNormProblem p, Gradients actual, double u) =>
         Oracles.DirectionalDerivatives(4, 99).Prepare(p, ErrorModel.For(p)).Judge(actual, u).Probes.All(v => v.Pass);
-
-    private static Gradients Moved(Gradients g, GradientName which, int k, double by)
-    {
-        var dx = (double[])g.Dx.Clone();
-        var dgamma = (double[])g.Dgamma.Clone();
-        var dbeta = (double[])g.Dbeta.Clone();
-        (which switch { GradientName.Dx => dx, GradientName.Dgamma => dgamma, _ => dbeta })[k] += by;
-        return new Gradients(g.N, g.D, dx, dgamma, dbeta);
-    }
 }

@@ -14,35 +14,13 @@ public sealed class VerifierTests
     /// <summary>Few cases, so each test takes well under a second; the golden cases are part of the defaults.</summary>
     private static readonly VerifierOptions Quick = new() { Cases = 12, Seed = 7 };
 
-    /// <summary>The closed form, written as a user would: a delegate over the cache.</summary>
-    private static void Correct(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
-    {
-        int n = cache.N, d = cache.D;
-        dbeta.Clear();
-        dgamma.Clear();
-        for (int k = 0; k < n * d; k++)
-        {
-            dbeta[k % d] += dout[k];
-            dgamma[k % d] += dout[k] * cache.Xhat[k];
-        }
-        for (int k = 0; k < n * d; k++)
-        {
-            int j = k % d;
-            dx[k] = cache.Gamma[j] * cache.InvStd[j] / n * (n * dout[k] - dbeta[j] - cache.Xhat[k] * dgamma[j]);
-        }
-    }
+    /// <summary>The closed form, written as a user would: a delegate over the cache (the user fixture's own helper).</summary>
+    private static void Correct(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta) =>
+        UserBackwards.ClosedForm.Backward(cache, dout, dx, dgamma, dbeta, varianceSlip: false);
 
     /// <summary>Seed 002's slip: the variance path uses Σdout where Σ(dout·xhat) belongs.</summary>
-    private static void VariancePathSlip(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
-    {
-        Correct(cache, dout, dx, dgamma, dbeta);
-        int n = cache.N, d = cache.D;
-        for (int k = 0; k < n * d; k++)
-        {
-            int j = k % d;
-            dx[k] = cache.Gamma[j] * cache.InvStd[j] / n * (n * dout[k] - dbeta[j] - cache.Xhat[k] * dbeta[j]);
-        }
-    }
+    private static void VariancePathSlip(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta) =>
+        UserBackwards.ClosedForm.Backward(cache, dout, dx, dgamma, dbeta, varianceSlip: true);
 
     [Fact]
     public void A_correct_delegate_passes_the_random_and_the_golden_cases()

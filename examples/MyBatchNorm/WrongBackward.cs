@@ -11,28 +11,20 @@ namespace MyBatchNorm;
 public sealed class WrongBackward() : BatchNormBackward<double>(
     BackwardInfo.Correct("my-wrong", "MyBatchNorm: the closed form with a slip", Family.External))
 {
+    private readonly CorrectBackward _closedForm = new();
+
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx,
         Span<double> dgamma, Span<double> dbeta)
     {
+        // The closed form's dbeta = Σdout and dgamma = Σ(dout·xhat), which are right; then dx again, with the slip.
+        _closedForm.Backward(cache, dout, dx, dgamma, dbeta);
         int n = cache.N, d = cache.D;
-        var xhat = cache.Xhat;
-        for (int j = 0; j < d; j++)
+        for (int k = 0; k < n * d; k++)
         {
-            double sumDout = 0, sumDoutXhat = 0;
-            for (int i = 0; i < n; i++)
-            {
-                sumDout += dout[i * d + j];
-                sumDoutXhat += dout[i * d + j] * xhat[i * d + j];
-            }
-            dbeta[j] = sumDout;
-            dgamma[j] = sumDoutXhat;
+            int j = k % d;
             double scale = cache.Gamma[j] * cache.InvStd[j] / n;
-            for (int i = 0; i < n; i++)
-            {
-                int k = i * d + j;
-                dx[k] = scale * (n * dout[k] - sumDout - xhat[k] * sumDout); // the slip: sumDout where sumDoutXhat belongs
-            }
+            dx[k] = scale * (n * dout[k] - dbeta[j] - cache.Xhat[k] * dbeta[j]); // the slip: dbeta (Σdout) where dgamma (Σ(dout·xhat)) belongs
         }
     }
 }

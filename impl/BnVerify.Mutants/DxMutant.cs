@@ -101,3 +101,25 @@ public abstract class InvStdMutant(string id, string reason, FindingKind planted
         AltSimplified.Dx(dout, cache.Xhat, cache.Gamma, invStd, dbeta, dgamma, dx);
     }
 }
+
+/// <summary>
+/// A mutant whose planted change is the variance: <see cref="InvStd"/> recomputes invStd with the mutant's variance, xhat is
+/// recomputed from it and the forward's mean, and alt-simplified's column sums and dx run with both.
+/// </summary>
+public abstract class VarianceMutant(string id, string reason, FindingKind planted, string? kind = null) : PlantedMutant(id, reason, GradientName.Dx, planted, kind)
+{
+    /// <summary>The mutant's invStd per column, 1/sqrt(var + eps) with its variance.</summary>
+    protected abstract double[] InvStd(BatchNormCache<double> cache);
+
+    /// <inheritdoc />
+    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    {
+        int N = cache.N, D = cache.D;
+        var invStd = InvStd(cache);
+        var xhat = new double[N * D];
+        for (int k = 0; k < N * D; k++) xhat[k] = (cache.X[k] - cache.Mean[k % D]) * invStd[k % D];
+
+        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
+        AltSimplified.Dx(dout, xhat, cache.Gamma, invStd, dbeta, dgamma, dx);
+    }
+}

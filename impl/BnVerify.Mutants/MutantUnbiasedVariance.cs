@@ -7,19 +7,14 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dx and dgamma: the statistics are recomputed with the unbiased variance Σ(x − mean)²/(N − 1) where the forward's biased one (divisor N) belongs; invStd and xhat follow it.
 /// Expected diagnosis: dx UnbiasedVariance.
 /// </summary>
-public sealed class MutantUnbiasedVariance() : PlantedMutant("mutant-unbiased-variance", "invStd and xhat use the unbiased variance (N − 1) instead of the forward's (N)", GradientName.Dx, FindingKind.UnbiasedVariance)
+public sealed class MutantUnbiasedVariance() : VarianceMutant("mutant-unbiased-variance", "invStd and xhat use the unbiased variance (N − 1) instead of the forward's (N)", FindingKind.UnbiasedVariance)
 {
     /// <inheritdoc />
-    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    protected override double[] InvStd(BatchNormCache<double> cache)
     {
         int N = cache.N, D = cache.D;
-        var gamma = cache.Gamma;
         var invStd = new double[D];
         for (int j = 0; j < D; j++) invStd[j] = 1.0 / Math.Sqrt(cache.Var[j] * N / Math.Max(N - 1, 1) + cache.Eps); // mutation: divisor N − 1 (kept ≥ 1 so N = 1 gives var = 0, not NaN)
-        var xhat = new double[N * D];
-        for (int k = 0; k < N * D; k++) xhat[k] = (cache.X[k] - cache.Mean[k % D]) * invStd[k % D];
-
-        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
-        AltSimplified.Dx(dout, xhat, gamma, invStd, dbeta, dgamma, dx);
+        return invStd;
     }
 }

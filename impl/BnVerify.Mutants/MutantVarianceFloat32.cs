@@ -7,13 +7,12 @@ namespace BnVerify.Mutants;
 /// Mutant of <see cref="AltSimplified"/>. Planted in dx and dgamma: the variance is recomputed as E[x²] − E[x]² in float32 (right in exact arithmetic; at a large offset the two terms cancel and float32 keeps few digits); invStd and xhat follow it.
 /// Expected diagnosis: dx VarianceCancellation.
 /// </summary>
-public sealed class MutantVarianceFloat32() : PlantedMutant("mutant-variance-float32", "var computed as E[x²] − E[x]² in float32: cancels at large offsets", GradientName.Dx, FindingKind.VarianceCancellation)
+public sealed class MutantVarianceFloat32() : VarianceMutant("mutant-variance-float32", "var computed as E[x²] − E[x]² in float32: cancels at large offsets", FindingKind.VarianceCancellation)
 {
     /// <inheritdoc />
-    protected override void Compute(BatchNormCache<double> cache, ReadOnlySpan<double> dout, Span<double> dx, Span<double> dgamma, Span<double> dbeta)
+    protected override double[] InvStd(BatchNormCache<double> cache)
     {
         int N = cache.N, D = cache.D;
-        var gamma = cache.Gamma;
         var meanF = new float[D];
         var meanSquareF = new float[D];
         for (int k = 0; k < N * D; k++)
@@ -28,10 +27,6 @@ public sealed class MutantVarianceFloat32() : PlantedMutant("mutant-variance-flo
             float varF = meanSquareF[j] / N - (meanF[j] / N) * (meanF[j] / N); // mutation: E[x²] − E[x]² in float32
             invStd[j] = 1.0 / Math.Sqrt(varF + cache.Eps);
         }
-        var xhat = new double[N * D];
-        for (int k = 0; k < N * D; k++) xhat[k] = (cache.X[k] - cache.Mean[k % D]) * invStd[k % D];
-
-        AltSimplified.ColumnSums(dout, xhat, dbeta, dgamma);
-        AltSimplified.Dx(dout, xhat, gamma, invStd, dbeta, dgamma, dx);
+        return invStd;
     }
 }

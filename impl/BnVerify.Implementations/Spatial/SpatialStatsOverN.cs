@@ -21,34 +21,14 @@ public sealed class SpatialStatsOverN() : BatchNormBackward<double>(BackwardInfo
     {
         var shape = cache.Shape;
         int images = shape.N, channels = shape.C, planeSize = shape.PlaneSize;
-        var x = cache.X;
         var xhat = new double[images];
         dgamma.Clear();
         dbeta.Clear();
         for (int c = 0; c < channels; c++)
             for (int p = 0; p < planeSize; p++)
             {
-                // Position (c, p) in image n is at (n·C + c)·H·W + p: its N values and their statistics.
-                int At(int n) => (n * channels + c) * planeSize + p;
-                double mean = 0, var = 0;
-                for (int n = 0; n < images; n++) mean += x[At(n)];
-                mean /= images;
-                for (int n = 0; n < images; n++) var += (x[At(n)] - mean) * (x[At(n)] - mean);
-                double invStd = 1.0 / Math.Sqrt(var / images + cache.Eps);
-                for (int n = 0; n < images; n++) xhat[n] = (x[At(n)] - mean) * invStd;
-
-                // The closed form over those N values.
-                double sumDout = 0, sumDoutXhat = 0;
-                for (int n = 0; n < images; n++)
-                {
-                    sumDout += dout[At(n)];
-                    sumDoutXhat += dout[At(n)] * xhat[n];
-                }
-                double scale = cache.Gamma[c] * invStd / images;
-                for (int n = 0; n < images; n++)
-                    dx[At(n)] = scale * (images * dout[At(n)] - sumDout - xhat[n] * sumDoutXhat);
-                dbeta[c] += sumDout;
-                dgamma[c] += sumDoutXhat;
+                // Position (c, p) in image n is at (n·C + c)·H·W + p: the closed form over its N values, with their statistics.
+                GroupBackward.Apply(cache, dout, dx, dgamma, dbeta, c, start: c * planeSize + p, stride: channels * planeSize, count: images, xhat);
             }
     }
 }

@@ -22,34 +22,14 @@ public sealed class SpatialStatsPerImage() : BatchNormBackward<double>(BackwardI
     {
         var shape = cache.Shape;
         int channels = shape.C, planeSize = shape.PlaneSize;
-        var x = cache.X;
         var xhat = new double[planeSize];
         dgamma.Clear();
         dbeta.Clear();
         for (int n = 0; n < shape.N; n++)
             for (int c = 0; c < channels; c++)
             {
-                int plane = (n * channels + c) * planeSize;
-                // The plane's own statistics: mean, var (1/H·W), invStd, xhat.
-                double mean = 0, var = 0;
-                for (int p = 0; p < planeSize; p++) mean += x[plane + p];
-                mean /= planeSize;
-                for (int p = 0; p < planeSize; p++) var += (x[plane + p] - mean) * (x[plane + p] - mean);
-                double invStd = 1.0 / Math.Sqrt(var / planeSize + cache.Eps);
-                for (int p = 0; p < planeSize; p++) xhat[p] = (x[plane + p] - mean) * invStd;
-
-                // The closed form over the plane.
-                double sumDout = 0, sumDoutXhat = 0;
-                for (int p = 0; p < planeSize; p++)
-                {
-                    sumDout += dout[plane + p];
-                    sumDoutXhat += dout[plane + p] * xhat[p];
-                }
-                double scale = cache.Gamma[c] * invStd / planeSize;
-                for (int p = 0; p < planeSize; p++)
-                    dx[plane + p] = scale * (planeSize * dout[plane + p] - sumDout - xhat[p] * sumDoutXhat);
-                dbeta[c] += sumDout;
-                dgamma[c] += sumDoutXhat;
+                // The plane (n, c): the closed form over its H·W values, with the plane's own statistics (var 1/H·W).
+                GroupBackward.Apply(cache, dout, dx, dgamma, dbeta, c, start: (n * channels + c) * planeSize, stride: 1, count: planeSize, xhat);
             }
     }
 }

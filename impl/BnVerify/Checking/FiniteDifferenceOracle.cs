@@ -52,33 +52,12 @@ public static class FiniteDifferenceOracle
             for (int i = 0; i < n; i++)
             {
                 int row = i;
-                (dx[i * d + j], dxBound[i * d + j]) = Derivative(column.X[row], hx, rounding, t =>
-                {
-                    double saved = column.X[row];
-                    column.X[row] = t;
-                    double loss = column.Loss();
-                    column.X[row] = saved;
-                    return loss;
-                });
+                (dx[i * d + j], dxBound[i * d + j]) = Derivative(column.X[row], hx, rounding, t => column.LossAt(GradientName.Dx, row, t));
             }
 
             double hg = Math.Max(1, Math.Abs(column.Gamma) + Math.Abs(column.Beta));
-            (dgamma[j], dgammaBound[j]) = Derivative(column.Gamma, hg, rounding, t =>
-            {
-                double saved = column.Gamma;
-                column.Gamma = t;
-                double loss = column.Loss();
-                column.Gamma = saved;
-                return loss;
-            });
-            (dbeta[j], dbetaBound[j]) = Derivative(column.Beta, hg, rounding, t =>
-            {
-                double saved = column.Beta;
-                column.Beta = t;
-                double loss = column.Loss();
-                column.Beta = saved;
-                return loss;
-            });
+            (dgamma[j], dgammaBound[j]) = Derivative(column.Gamma, hg, rounding, t => column.LossAt(GradientName.Dgamma, 0, t));
+            (dbeta[j], dbetaBound[j]) = Derivative(column.Beta, hg, rounding, t => column.LossAt(GradientName.Dbeta, 0, t));
         }
 
         return new Reference("finite differences", new Gradients(n, d, dx, dgamma, dbeta), dxBound, dgammaBound, dbetaBound);
@@ -111,19 +90,9 @@ public static class FiniteDifferenceOracle
         if (j < 0 || j >= p.D || row < 0 || row >= p.N) throw new ArgumentOutOfRangeException(nameof(index), index, "no such element");
         var column = new Column(p.N);
         column.Load(p, j);
-        double Loss(double t)
-        {
-            switch (g)
-            {
-                case GradientName.Dx: column.X[row] = t; break;
-                case GradientName.Dgamma: column.Gamma = t; break;
-                default: column.Beta = t; break;
-            }
-            return column.Loss();
-        }
-        double at = g switch { GradientName.Dx => column.X[row], GradientName.Dgamma => column.Gamma, _ => column.Beta };
+        double at = column.Input(g, row);
         double plus = at + h, minus = at - h;
-        return (Loss(plus) - Loss(minus)) / (plus - minus);
+        return (column.LossAt(g, row, plus) - column.LossAt(g, row, minus)) / (plus - minus);
     }
 
     /// <summary>Central difference at <paramref name="t"/> with steps h and 2h; returns D(h) and its error bound.</summary>
@@ -158,6 +127,30 @@ public static class FiniteDifferenceOracle
                 Dout[i] = p.Dout[i * p.D + j];
             }
             (Gamma, Beta, _eps) = (p.Gamma[j], p.Beta[j], p.Eps);
+        }
+
+        /// <summary>The input <paramref name="g"/> is the gradient of: x at <paramref name="row"/>, gamma or beta.</summary>
+        public double Input(GradientName g, int row) =>
+            g switch { GradientName.Dx => X[row], GradientName.Dgamma => Gamma, _ => Beta };
+
+        /// <summary><see cref="Loss"/> with that input (<see cref="Input"/>) set to <paramref name="t"/>; the input is restored after.</summary>
+        public double LossAt(GradientName g, int row, double t)
+        {
+            double saved = Input(g, row);
+            Set(g, row, t);
+            double loss = Loss();
+            Set(g, row, saved);
+            return loss;
+        }
+
+        private void Set(GradientName g, int row, double t)
+        {
+            switch (g)
+            {
+                case GradientName.Dx: X[row] = t; break;
+                case GradientName.Dgamma: Gamma = t; break;
+                default: Beta = t; break;
+            }
         }
 
         /// <summary>L_j = Σ_i dout_ij·y_ij with y = forward(x_:j, gamma_j, beta_j).</summary>

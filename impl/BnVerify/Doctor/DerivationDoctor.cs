@@ -530,22 +530,17 @@ public static class DerivationDoctor
             if (finite.Count == 0) yield break;
             double worst = 0;
             foreach (var s in finite)
-            {
-                var mask = s.Mask(g);
-                for (int k = 0; k < mask.Length; k++)
-                    if (mask[k] && s.Model.Unit(g, k) > 0) worst = Math.Max(worst, s.ErrorUnits(g, k));
-            }
+                foreach (int k in s.FailingElements(g))
+                    if (s.Model.Unit(g, k) > 0) worst = Math.Max(worst, s.ErrorUnits(g, k));
             // One factor for every failing element: actual ≈ k·exact, weighted by the natural unit.
             double sae = 0, see = 0, err = 0;
             bool exactVanishes = true;
             foreach (var s in finite)
             {
-                var mask = s.Mask(g);
                 var a = s.Actual.Of(g);
                 var e = s.Exact.Of(g);
-                for (int k = 0; k < mask.Length; k++)
+                foreach (int k in s.FailingElements(g))
                 {
-                    if (!mask[k]) continue;
                     double unit = s.Model.Unit(g, k);
                     if (!(unit > 0)) continue;
                     sae += a[k] * e[k] / (unit * unit);
@@ -560,11 +555,10 @@ public static class DerivationDoctor
                 double k = sae / see, left = 0;
                 foreach (var s in finite)
                 {
-                    var mask = s.Mask(g);
                     var a = s.Actual.Of(g);
                     var e = s.Exact.Of(g);
-                    for (int i = 0; i < mask.Length; i++)
-                        if (mask[i] && s.Model.Unit(g, i) > 0) left += Sq((a[i] - k * e[i]) / s.Model.Unit(g, i));
+                    foreach (int i in s.FailingElements(g))
+                        if (s.Model.Unit(g, i) > 0) left += Sq((a[i] - k * e[i]) / s.Model.Unit(g, i));
                 }
                 double share = 1 - Math.Sqrt(left / err);
                 if (share >= ExplainedShare && Math.Abs(k) > 1e-12)
@@ -576,34 +570,26 @@ public static class DerivationDoctor
                 // Where the exact dx vanishes (N = 1: x − mean = 0), say what the implementation returns instead.
                 double scc = 0, sac = 0, left = 0;
                 foreach (var s in finite)
-                {
-                    var mask = s.Mask(g);
-                    for (int k = 0; k < mask.Length; k++)
+                    foreach (int k in s.FailingElements(g))
                     {
-                        if (!mask[k]) continue;
                         int j = k % s.D;
                         double unit = s.Model.DxUnit[j];
                         double direct = s.Problem.Gamma[j] * s.Model.InvStd[j] * s.Problem.Dout[k] / unit;
                         scc += direct * direct;
                         sac += direct * s.Actual.Dx[k] / unit;
                     }
-                }
                 double kd = scc > 0 ? sac / scc : 0;
                 foreach (var s in finite)
-                {
-                    var mask = s.Mask(g);
-                    for (int k = 0; k < mask.Length; k++)
+                    foreach (int k in s.FailingElements(g))
                     {
-                        if (!mask[k]) continue;
                         int j = k % s.D;
                         double unit = s.Model.DxUnit[j];
                         left += Sq((s.Actual.Dx[k] - kd * s.Problem.Gamma[j] * s.Model.InvStd[j] * s.Problem.Dout[k]) / unit);
                     }
-                }
                 if (scc > 0 && 1 - Math.Sqrt(left / err) >= ExplainedShare)
                     size += $"; where it fails the exact dx is 0 and the implementation returns {(kd == 1 ? "" : $"({Num.Factor(kd)})·")}gamma·invStd·dout (the direct term alone)";
             }
-            if (finite.All(s => { var m = s.Mask(g); var a = s.Actual.Of(g); return Enumerable.Range(0, m.Length).All(k => !m[k] || a[k] == 0); }))
+            if (finite.All(s => s.FailingElements(g).All(k => s.Actual.Of(g)[k] == 0)))
                 size += "; every failing element is exactly 0";
             // A float64 implementation whose worst error is between 0.2 and 1000 float32 units: that is float32's size, not float64's.
             else if (impl.UnitRoundoff < Float32Roundoff / 1e6 && worst >= 0.2 * Float32Roundoff && worst <= 1e3 * Float32Roundoff)

@@ -60,6 +60,14 @@ internal sealed class DoctorSample
         return _masks[(int)g] = mask;
     }
 
+    /// <summary>The indices of the elements of <paramref name="g"/> that fail (<see cref="Fails"/>), in order.</summary>
+    public IEnumerable<int> FailingElements(GradientName g)
+    {
+        var mask = Mask(g);
+        for (int k = 0; k < mask.Length; k++)
+            if (mask[k]) yield return k;
+    }
+
     /// <summary>The column of element <paramref name="k"/>.</summary>
     public int ColumnOf(GradientName g, int k) => g == GradientName.Dx ? k % D : k;
 

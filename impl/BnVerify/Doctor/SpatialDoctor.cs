@@ -204,6 +204,15 @@ public static class SpatialDoctor
     {
         var s = p.Shape;
         var wrong = new BatchNormProblem(p.N, p.D, p.XIn(Layout.NCHW), p.Gamma, p.Beta, p.Eps, p.DoutIn(Layout.NCHW));
+        return OfNchwMatrix(wrong, s);
+    }
+
+    /// <summary>
+    /// 2-D batch norm of <paramref name="wrong"/>, a matrix laid over the NCHW memory of a batch of shape
+    /// <paramref name="s"/> (matrix element m is NCHW element m), with dx written back to canonical positions.
+    /// </summary>
+    private static Prediction OfNchwMatrix(BatchNormProblem wrong, SpatialShape s)
+    {
         var model = ErrorModel.For(wrong);
         var dx = Layouts.ToCanonical<double>(ClosedForm.Gradients(wrong).Dx, s, Layout.NCHW);
         // Bound of canonical element k: the allowance of the matrix element it was computed as (its NCHW position).
@@ -239,12 +248,7 @@ public static class SpatialDoctor
         var beta = new double[columns];
         for (int j = 0; j < columns; j++) (gamma[j], beta[j]) = (p.Gamma[j / s.PlaneSize], p.Beta[j / s.PlaneSize]);
         var wrong = new BatchNormProblem(s.N, columns, p.XIn(Layout.NCHW), gamma, beta, p.Eps, p.DoutIn(Layout.NCHW));
-        var model = ErrorModel.For(wrong);
-        var dx = Layouts.ToCanonical<double>(ClosedForm.Gradients(wrong).Dx, s, Layout.NCHW);
-        var position = Layouts.FromCanonical<int>(Enumerable.Range(0, (int)s.Count).ToArray(), s, Layout.NCHW);
-        var at = new int[position.Length];
-        for (int m = 0; m < position.Length; m++) at[position[m]] = m;
-        return new Prediction(dx, (k, u) => model.Allowance(GradientName.Dx, at[k], u));
+        return OfNchwMatrix(wrong, s);
     }
 
     /// <summary>
