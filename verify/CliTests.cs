@@ -361,6 +361,7 @@ public class CliBenchmarkSuiteTests
             string first = File.ReadAllText(Path.Combine(a, "benchmark-report.md"));
             Assert.StartsWith("# BnVerify benchmark report\n\n" + ReportWriter.DryWarning, first.ReplaceLineEndings("\n"));
             Assert.Contains("job `dry`", first);
+            Assert.Contains(ReportWriter.DryMutationScore, first);
             // Either may be the faster in a dry run (one cold call each), and the fastest is in bold.
             Assert.Matches(@"\| \*{0,2}alt-simplified\*{0,2} \| correct \|", first);
             // The fast kernel's row carries a paired percentage "P% (Q1–Q3)"; alt-simplified's carries none.

@@ -32,7 +32,7 @@ public sealed class NoFalseAlarmTests(ITestOutputHelper output)
         var source = new ProblemSource(range, schedule);
         int randomCases = Cases - source.Schedule.Shapes.Count;
         output.WriteLine($"cases: {source.Describe(randomCases)}");
-        Parallel.For(0, source.Count(randomCases), c =>
+        Parallel.For(0, source.Count(randomCases), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, c =>
         {
             var problem = source.Case(Seed, c);
             foreach (var result in GradientChecker.CheckAll(correct, problem))

@@ -165,7 +165,7 @@ public static class BenchmarkSuite
         string command = CommandLine(options, release: !debugBuild);
         var chosen = implementations.Where(id => !KernelVariant.IsVariant(id) && !PeerSet.IsPeer(id)).Select(registry.Get).ToList();
         File.WriteAllText(Path.Combine(output, "benchmark-report.md"),
-            ReportWriter.Markdown(rows, summary, plan, command, clock.Elapsed, ReportWriter.Variants(paired.Variants) + ReportWriter.Verification(chosen, verdicts), paired.PeerRatios, debugBuild));
+            ReportWriter.Markdown(rows, summary, plan, command, clock.Elapsed, ReportWriter.Variants(paired.Variants) + ReportWriter.Verification(chosen, verdicts, mutationScore: !options.Dry), paired.PeerRatios, debugBuild));
         ChartWriter.WriteSvg(rows, plan.Shapes, Path.Combine(output, "throughput.svg"));
         foreach (var file in Directory.GetFiles(summary.ResultsDirectoryPath).Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".csv", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(output, Path.GetFileName(file)), overwrite: true);

@@ -321,6 +321,10 @@ public static class ReportWriter
         "> **Dry run.** Every benchmark was called once, cold (BenchmarkDotNet's Dry job) and the paired rounds were the fewest, so " +
         "this report shows that the run works, not how fast anything is: its times and ratios are not measurements. Run without `--dry` to measure.";
 
+    /// <summary>What a dry run's verification section says in place of the mutation score.</summary>
+    public const string DryMutationScore =
+        "The checker's mutation score is not computed in a dry run: it is in every full or quick report, and `dotnet test --filter MutantTests` prints it.";
+
     /// <summary>The report's warning, at its top, when BnVerify was a Debug build (benchmarked with <c>--allow-debug</c>).</summary>
     public const string DebugWarning =
         "> **Debug build.** BnVerify was built in the Debug configuration (JIT optimizations off), so these timings are not " +
@@ -409,21 +413,30 @@ public static class ReportWriter
     /// The report's verification section: the checker's mutation score over the mutant catalog and the derivation
     /// doctor's diagnosis of every flawed implementation that is benchmarked (computed now, from measured errors): declared
     /// flawed, or found flawed by the run's <paramref name="verdicts"/> (id → correct), such as a user's implementation from <c>--assembly</c>.
+    /// The mutation score, the same for every run of one build and the larger part of the section's cost (every mutant
+    /// verified and diagnosed), is left out where <paramref name="mutationScore"/> is false (a dry run), with a line saying where it is.
     /// </summary>
-    public static string Verification(IEnumerable<IBatchNormBackward> benchmarked, IReadOnlyDictionary<string, bool>? verdicts = null)
+    public static string Verification(IEnumerable<IBatchNormBackward> benchmarked, IReadOnlyDictionary<string, bool>? verdicts = null, bool mutationScore = true)
     {
         ArgumentNullException.ThrowIfNull(benchmarked);
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        var score = MutationScore.Compute(BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant));
         sb.AppendLine("## Verification");
         sb.AppendLine();
-        sb.AppendLine(c, $"**{score.Headline}.**");
-        sb.AppendLine();
-        sb.AppendLine("| mutant | killed | diagnosis |");
-        sb.AppendLine("|---|---|---|");
-        foreach (var m in score.Mutants)
-            sb.AppendLine(c, $"| {m.Id} | {(m.Killed ? "yes" : "**no**")} | {m.Diagnosis.Summary().Replace(Environment.NewLine, " ", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal)} |");
+        if (mutationScore)
+        {
+            var score = MutationScore.Compute(BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant));
+            sb.AppendLine(c, $"**{score.Headline}.**");
+            sb.AppendLine();
+            sb.AppendLine("| mutant | killed | diagnosis |");
+            sb.AppendLine("|---|---|---|");
+            foreach (var m in score.Mutants)
+                sb.AppendLine(c, $"| {m.Id} | {(m.Killed ? "yes" : "**no**")} | {m.Diagnosis.Summary().Replace(Environment.NewLine, " ", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal)} |");
+        }
+        else
+        {
+            sb.AppendLine(DryMutationScore);
+        }
         sb.AppendLine();
         var flawed = benchmarked.Where(i => i.Info.Declared == Verdict.Flawed || verdicts?.GetValueOrDefault(i.Info.Id, true) == false).ToList();
         if (flawed.Count > 0)
