@@ -29,6 +29,24 @@ public sealed class OracleTests
         }
     }
 
+    [Fact]
+    public void The_channel_loss_of_finite_differences_is_the_forward_output_reduced_against_dout_to_the_bit()
+    {
+        // Finite differences evaluate L = Σ dout·y with BatchNorm.ChannelLoss, which repeats the forward's operations without
+        // allocating; any other order or operation would move the loss by rounding and the oracle's bound with it.
+        var random = new Random(20261202);
+        foreach (int n in new[] { 1, 2, 3, 7, 64, 257 })
+        {
+            var p = ProblemGenerator.Generate(random, n, 1, new GeneratorRange(ZeroVarianceChance: 0.2));
+            var (output, _) = BatchNorm.Forward<double>(n, 1, p.X, p.Gamma, p.Beta, p.Eps);
+            double expected = 0;
+            for (int i = 0; i < n; i++) expected += p.Dout[i] * output[i];
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(BatchNorm.ChannelLoss(p.X, p.Gamma[0], p.Beta[0], p.Eps, p.Dout)));
+        }
+        Assert.Throws<ArgumentException>(() => BatchNorm.ChannelLoss([1.0, 2.0], 1, 0, 1e-5, [1.0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BatchNorm.ChannelLoss([1.0], 1, 0, 0, [1.0]));
+    }
+
     [Theory]
     [InlineData(2, 1025)]
     [InlineData(3, 4096)]

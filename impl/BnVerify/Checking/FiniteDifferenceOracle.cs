@@ -110,7 +110,7 @@ public static class FiniteDifferenceOracle
         return (d1, bound);
     }
 
-    /// <summary>One column of the problem and L restricted to it, evaluated by the library's forward pass.</summary>
+    /// <summary>One column of the problem and L restricted to it, evaluated by the library's forward pass (<see cref="BatchNorm.ChannelLoss"/>).</summary>
     private sealed class Column(int n)
     {
         public double[] X { get; } = new double[n];
@@ -154,12 +154,6 @@ public static class FiniteDifferenceOracle
         }
 
         /// <summary>L_j = Σ_i dout_ij·y_ij with y = forward(x_:j, gamma_j, beta_j).</summary>
-        public double Loss()
-        {
-            var (output, _) = BatchNorm.Forward<double>(n, 1, X, [Gamma], [Beta], _eps);
-            double loss = 0;
-            for (int i = 0; i < n; i++) loss += Dout[i] * output[i];
-            return loss;
-        }
+        public double Loss() => BatchNorm.ChannelLoss(X, Gamma, Beta, _eps, Dout);
     }
 }

@@ -109,6 +109,40 @@ public static class BatchNorm
         return (output, cache);
     }
 
+    /// <summary>
+    /// L = Σ_i dout_i·y_i for one channel: y = gamma·(x − mean)·invStd + beta over the channel's values <paramref name="x"/>,
+    /// in float64 with the very operations of <see cref="Forward{T}(int, int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, double)"/>
+    /// in the same order (so the same bits as its output reduced against <paramref name="dout"/>), without allocating: finite
+    /// differences evaluate it four times per element.
+    /// </summary>
+    public static double ChannelLoss(ReadOnlySpan<double> x, double gamma, double beta, double eps, ReadOnlySpan<double> dout)
+    {
+        int n = x.Length;
+        if (n == 0 || dout.Length != n) throw new ArgumentException($"ChannelLoss needs x and dout of one length ≥ 1; got {x.Length} and {dout.Length}.");
+        if (!(eps > 0) || !double.IsFinite(eps)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be a finite number > 0.");
+        // mean = (1/N)·Σx
+        double mean = 0;
+        for (int i = 0; i < n; i++) mean += x[i];
+        mean /= n;
+        // var = (1/N)·Σ(x − mean)²; invStd = 1/sqrt(var + eps)
+        double var = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double xmu = x[i] - mean;
+            var += xmu * xmu;
+        }
+        var /= n;
+        double invStd = 1.0 / Math.Sqrt(var + eps);
+        // y = gamma·xhat + beta, reduced against dout
+        double loss = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double xhat = (x[i] - mean) * invStd;
+            loss += dout[i] * (gamma * xhat + beta);
+        }
+        return loss;
+    }
+
     /// <summary>Rounds float64 values to <typeparamref name="T"/> (a copy for double).</summary>
     public static T[] Round<T>(ReadOnlySpan<double> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
