@@ -169,16 +169,10 @@ public static class ReportWriter
         var sb = new StringBuilder();
         sb.AppendLine("# BnVerify benchmark report");
         sb.AppendLine();
-        if (debugBuild)
-        {
-            sb.AppendLine(DebugWarning);
-            sb.AppendLine();
-        }
-        if (jobId == DryJobId)
-        {
-            sb.AppendLine(DryWarning);
-            sb.AppendLine();
-        }
+        // The warnings that change how every figure below is read, first.
+        string?[] warnings = [debugBuild ? DebugWarning : null, jobId == DryJobId ? DryWarning : null];
+        foreach (var warning in warnings.OfType<string>())
+            sb.AppendLine(warning).AppendLine();
         sb.AppendLine(c, $"- Command: `{command}` (run from the repository root; {elapsed.TotalMinutes:F1} min in all)");
         sb.AppendLine(c, $"- Build: {(debugBuild ? "**Debug** (JIT optimizations off; timings not representative)" : "Release")}");
         sb.AppendLine(c, $"- Date (UTC): {DateTime.UtcNow:yyyy-MM-dd HH:mm}");
