@@ -96,9 +96,9 @@ public sealed class FiniteDifferenceOracleTests
     [Fact]
     public void Null_problems_are_refused()
     {
-        Assert.Throws<ArgumentNullException>(() => FiniteDifferenceOracle.CentralDifference(null!, GradientName.Dx, 0, 0.1));
-        Assert.Throws<ArgumentNullException>(() => FiniteDifferenceOracle.StepOf(null!, GradientName.Dx, 0));
-        Assert.Throws<ArgumentNullException>(() => FiniteDifferenceOracle.Compute(null!));
+        Assert.Equal("p", Assert.Throws<ArgumentNullException>(() => FiniteDifferenceOracle.CentralDifference(null!, GradientName.Dx, 0, 0.1)).ParamName);
+        Assert.Equal("p", Assert.Throws<ArgumentNullException>(() => FiniteDifferenceOracle.StepOf(null!, GradientName.Dx, 0)).ParamName);
+        Assert.Equal("p", Assert.Throws<ArgumentNullException>(() => FiniteDifferenceOracle.Compute(null!)).ParamName);
     }
 
     [Theory]

@@ -174,6 +174,33 @@ public sealed class GradientCheckerTests
         Assert.True(double.IsNaN(infinite.Worst.Actual));
     }
 
+    [Fact]
+    public void The_bound_reported_is_the_references_own_plus_the_implementations_allowance_in_units()
+    {
+        double u = 1.0 / (1 << 24); // a float32 implementation
+        var model = ErrorModel.For(Two);
+        var zero = new Gradients(2, 2, new double[4], new double[2], new double[2]);
+        var reference = new Reference("made up", zero, [0.5, 0.5, 0.5, 0.5], [1, 1], [1, 1]);
+        var v = GradientChecker.CompareElements(zero with { Dx = [0.25, 0, 0, 0] }, reference, model, u)[0];
+        Assert.Equal((0, 0), (v.Worst.Row, v.Worst.Col));
+        Assert.Equal(model.InUnits(GradientName.Dx, 0, 0.5 + model.Allowance(GradientName.Dx, 0, u)), v.Worst.Bound);
+        Assert.True(v.Worst.Bound > model.InUnits(GradientName.Dx, 0, 0.5)); // the allowance adds to the reference's bound
+    }
+
+    [Fact]
+    public void Only_dx_of_a_spatial_problem_carries_an_index_in_the_problems_layout()
+    {
+        var spatial = BatchNormProblem.Spatial(new SpatialShape(1, 2, 1, 2), Layout.NCHW, [1, -1, 2, 3], [1, 1], [0, 0], 1e-3, [1, 0.5, -1, 2]);
+        var zeros = new Gradients(2, 2, new double[4], new double[2], new double[2]);
+        var onSpatial = GradientChecker.CompareElements(zeros, Reference.Stored("closed form", ClosedForm.Gradients(spatial), ErrorModel.For(spatial)), ErrorModel.For(spatial), 0);
+        Assert.Matches(@"^\[0\]\[\d\]\[0\]\[\d\]$", onSpatial[0].Worst.Index);
+        Assert.StartsWith("dx[0][", onSpatial[0].Worst.Where, StringComparison.Ordinal);
+        Assert.Null(onSpatial[1].Worst.Index);
+        Assert.Null(onSpatial[2].Worst.Index);
+        var flat = GradientChecker.CompareElements(zeros, Reference.Stored("closed form", ClosedForm.Gradients(Two), ErrorModel.For(Two)), ErrorModel.For(Two), 0);
+        Assert.All(flat, v => Assert.Null(v.Worst.Index));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

@@ -122,6 +122,17 @@ public sealed class ShrinkerTests
         Assert.All(candidates, x => Assert.DoesNotContain(x, v => v == 0 && double.IsNegative(v)));
     }
 
+    [Fact]
+    public void A_column_of_zeros_stays_zeros_in_every_simpler_x_and_dout()
+    {
+        var p = new BatchNormProblem(3, 2, [0, 13, 0, -0.7, 0, 2.5], [1, 1], [0, 0], 1e-3, [0, 1.3, 0, -0.7, 0, 2.5]);
+        var simpler = ProblemShrinker.Shrink(p).Where(q => q.N == 3 && q.D == 2).ToList();
+        Assert.Contains(simpler, q => !q.X.SequenceEqual(p.X));
+        Assert.Contains(simpler, q => !q.Dout.SequenceEqual(p.Dout));
+        Assert.All(simpler, q => Assert.Equal([0.0, 0.0, 0.0], new[] { q.X[0], q.X[2], q.X[4] }));
+        Assert.All(simpler, q => Assert.Equal([0.0, 0.0, 0.0], new[] { q.Dout[0], q.Dout[2], q.Dout[4] }));
+    }
+
     [Theory]
     [InlineData(new double[] { 1, -5, 5, 0, 3, -2, 4, 2 }, false)] // small integers, |v| ≤ 5 included: already simple
     [InlineData(new double[] { 1, -5, 5, 0, 3, -2, 4, 0.5 }, true)] // one value not an integer
@@ -291,7 +302,10 @@ public sealed class ShrinkerTests
     public void Every_spatial_candidate_is_the_sub_grid_of_one_fewer_image_row_column_or_channel_in_the_same_layout(Layout layout)
     {
         var p = Grid(new SpatialShape(3, 3, 3, 2), layout);
-        var smaller = ProblemShrinker.Shrink(p).Where(q => q.Shape != p.Shape).ToList();
+        var candidates = ProblemShrinker.Shrink(p).ToList();
+        Assert.DoesNotContain(candidates, q => q.Shape == p.Shape && q.X.SequenceEqual(p.X) && q.Dout.SequenceEqual(p.Dout)
+                                               && q.Gamma.SequenceEqual(p.Gamma) && q.Beta.SequenceEqual(p.Beta) && q.Eps == p.Eps);
+        var smaller = candidates.Where(q => q.Shape != p.Shape).ToList();
         var kept = smaller.Select(q => SubGrid(p, q)).ToList();
         // Each candidate drops exactly one index of one dimension, and each such removal is offered once.
         Assert.Equal(3 + 3 + 3 + 2, kept.Count);
