@@ -32,7 +32,7 @@ case "$scope" in
   source) files=(ProblemSource ShapeSchedule ProblemGenerator ProblemGenerator.Spatial)
     filter=$(t CoverageTests SourceTests CheckerGuardTests.A_narrower ScheduleTests.The_schedule ScheduleTests.Cases_come LayoutTests.The_spatial_generator ValidationTests) ;;
   oracles-and-shrinker) files=(FiniteDifferenceOracle DirectionalOracle GradientChecker GuardedCall ProblemShrinker ProblemShrinker.Spatial)
-    filter=$(t CheckerTests.The_ CheckerTests.Finite_ CheckerTests.With_gamma_zero ToleranceTests OracleTests ScheduleTests LayoutTests GoldenTests.Finite_differences_agree VerifierTests.A_backward_that_hangs) ;;
+    filter=$(t ShrinkerTests FiniteDifferenceOracleTests GradientCheckerTests CheckerTests.The_ CheckerTests.Finite_ CheckerTests.With_gamma_zero ToleranceTests OracleTests ScheduleTests LayoutTests GoldenTests.Finite_differences_agree VerifierTests.A_backward_that_hangs) ;;
   all) files=('*'); filter="" ;;
 esac
 mutate=()

@@ -266,7 +266,7 @@ public static class GradientChecker
                 bool ok = diff <= bound; // false for NaN
                 pass &= ok;
                 double error = double.IsNaN(diff) ? double.NaN : model.InUnits(g, k, diff);
-                if (!(error <= maxError)) maxError = error; // NaN wins
+                if (!(error <= maxError) && !double.IsNaN(maxError)) maxError = error; // NaN wins, and stays
                 double ratio = ok ? (bound > 0 ? diff / bound : 0) : double.IsNaN(diff) ? double.PositiveInfinity : (bound > 0 ? diff / bound : double.MaxValue);
                 var key = (!ok, ok ? 0 : double.IsNaN(error) ? double.PositiveInfinity : error, ratio);
                 if (key.CompareTo(worstKey) > 0)

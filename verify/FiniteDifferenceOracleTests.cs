@@ -1,0 +1,115 @@
+using BnVerify.Checking;
+using Xunit;
+
+namespace BnVerify.Verify;
+
+/// <summary>
+/// The finite-difference oracle's public helpers, which the doctor uses to re-measure a mismatch at other steps
+/// (<see cref="FiniteDifferenceOracle.StepOf"/>, <see cref="FiniteDifferenceOracle.CentralDifference"/>), and the
+/// directional oracle's argument check. Written for the <c>oracles-and-shrinker</c> mutation scope, where no test reached them.
+/// </summary>
+public sealed class FiniteDifferenceOracleTests
+{
+    /// <summary>3×2, columns with different spreads, gamma and beta of different signs.</summary>
+    private static readonly BatchNormProblem P = new(3, 2, [1.5, -20, -0.25, 35, 2.0, 4], [-3, 0.5], [2, 0.25], 1e-3, [0.7, -1.1, 0.2, 0.4, -0.9, 1.3]);
+
+    [Fact]
+    public void The_central_difference_at_StepOf_is_exactly_the_value_Compute_reports_for_every_element()
+    {
+        var reference = FiniteDifferenceOracle.Compute(P);
+        foreach (var g in Gradients.All)
+        {
+            var values = reference.ValuesOf(g);
+            for (int k = 0; k < values.Length; k++)
+                Assert.Equal(values[k], FiniteDifferenceOracle.CentralDifference(P, g, k, FiniteDifferenceOracle.StepOf(P, g, k)));
+        }
+    }
+
+    [Fact]
+    public void The_step_of_gamma_and_beta_is_the_larger_of_1_and_gamma_plus_beta_in_magnitude()
+    {
+        foreach (var g in new[] { GradientName.Dgamma, GradientName.Dbeta })
+        {
+            Assert.Equal(5, FiniteDifferenceOracle.StepOf(P, g, 0)); // |−3| + |2|
+            Assert.Equal(1, FiniteDifferenceOracle.StepOf(P, g, 1)); // |0.5| + |0.25| < 1
+        }
+    }
+
+    [Fact]
+    public void The_step_of_x_is_the_columns_spread_times_the_cube_root_of_3u_times_1_plus_its_condition()
+    {
+        // Column 0 of P: x = 1.5, −0.25, 2: mean 13/12, var = 0.9097…; κ = max|x|·invStd.
+        var model = ErrorModel.For(P);
+        for (int j = 0; j < 2; j++)
+        {
+            double mean = Enumerable.Range(0, 3).Average(i => P.X[i * 2 + j]);
+            double s = Math.Sqrt(Enumerable.Range(0, 3).Average(i => Math.Pow(P.X[i * 2 + j] - mean, 2)) + P.Eps);
+            double kappa = Enumerable.Range(0, 3).Max(i => Math.Abs(P.X[i * 2 + j])) / s;
+            Assert.Equal(kappa, model.Kappa[j], 12);
+            double expected = s * Math.Cbrt(3 * ErrorModel.Float64Roundoff * (1 + kappa));
+            for (int i = 0; i < 3; i++)
+                Assert.Equal(1, FiniteDifferenceOracle.StepOf(P, GradientName.Dx, i * 2 + j) / expected, 12); // every row of column j
+        }
+        // The wide column gets the larger step (about 24 times, its spread; its κ is smaller).
+        Assert.True(FiniteDifferenceOracle.StepOf(P, GradientName.Dx, 1) > 10 * FiniteDifferenceOracle.StepOf(P, GradientName.Dx, 0));
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1e-3)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void A_central_difference_refuses_a_step_that_is_not_a_finite_number_above_0(double h)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => FiniteDifferenceOracle.CentralDifference(P, GradientName.Dx, 0, h));
+        Assert.Equal("h", e.ParamName);
+        Assert.Contains("the step must be a finite number > 0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(GradientName.Dx, -1)] // column −1
+    [InlineData(GradientName.Dx, -2)] // row −1, column 0
+    [InlineData(GradientName.Dx, 6)] // row 3 of 3
+    [InlineData(GradientName.Dgamma, 2)] // column 2 of 2
+    [InlineData(GradientName.Dgamma, -1)]
+    [InlineData(GradientName.Dbeta, 2)]
+    public void A_central_difference_refuses_an_element_the_problem_does_not_have(GradientName g, int index)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => FiniteDifferenceOracle.CentralDifference(P, g, index, 0.1));
+        Assert.Equal("index", e.ParamName);
+        Assert.Contains("no such element", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_central_difference_of_an_element_at_each_edge_is_the_derivative_within_its_truncation()
+    {
+        // The first and last element of dx and of dgamma, dbeta: with a small step, close to the closed form.
+        var exact = ClosedForm.Gradients(P);
+        foreach (var (g, k) in new[] { (GradientName.Dx, 0), (GradientName.Dx, 5), (GradientName.Dx, 1), (GradientName.Dgamma, 1), (GradientName.Dbeta, 0) })
+        {
+            double cd = FiniteDifferenceOracle.CentralDifference(P, g, k, g == GradientName.Dx ? 1e-5 : 0.5); // L is linear in gamma and beta
+            double want = exact.Of(g)[k];
+            Assert.True(Math.Abs(cd - want) <= 1e-6 * (1 + Math.Abs(want)), $"{g}[{k}]: {cd} against {want}");
+        }
+    }
+
+    [Fact]
+    public void Null_problems_are_refused()
+    {
+        Assert.Equal("p", Assert.Throws<ArgumentNullException>(() => FiniteDifferenceOracle.CentralDifference(null!, GradientName.Dx, 0, 0.1)).ParamName);
+        Assert.Equal("p", Assert.Throws<ArgumentNullException>(() => FiniteDifferenceOracle.StepOf(null!, GradientName.Dx, 0)).ParamName);
+        Assert.Equal("p", Assert.Throws<ArgumentNullException>(() => FiniteDifferenceOracle.Compute(null!)).ParamName);
+    }
+
+    [Theory]
+    [InlineData(5, 2, 2)]
+    [InlineData(6, 1, 2)]
+    [InlineData(6, 2, 1)]
+    [InlineData(6, 3, 2)]
+    [InlineData(6, 2, 3)]
+    public void A_direction_of_the_wrong_shape_is_refused(int vx, int vgamma, int vbeta)
+    {
+        var e = Assert.Throws<ArgumentException>(() => DirectionalOracle.DirectionalDerivative(P, new double[vx], new double[vgamma], new double[vbeta]));
+        Assert.Contains("the direction must have the problem's shape", e.Message, StringComparison.Ordinal);
+    }
+}
