@@ -73,11 +73,14 @@ public sealed class FiniteDifferenceOracleTests
     [InlineData(GradientName.Dgamma, 2)] // column 2 of 2
     [InlineData(GradientName.Dgamma, -1)]
     [InlineData(GradientName.Dbeta, 2)]
-    public void A_central_difference_refuses_an_element_the_problem_does_not_have(GradientName g, int index)
+    public void A_central_difference_and_its_step_refuse_an_element_the_problem_does_not_have(GradientName g, int index)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => FiniteDifferenceOracle.CentralDifference(P, g, index, 0.1));
-        Assert.Equal("index", e.ParamName);
-        Assert.Contains("no such element", e.Message, StringComparison.Ordinal);
+        foreach (Action call in new Action[] { () => FiniteDifferenceOracle.CentralDifference(P, g, index, 0.1), () => FiniteDifferenceOracle.StepOf(P, g, index) })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(call);
+            Assert.Equal("index", e.ParamName);
+            Assert.Contains("no such element", e.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

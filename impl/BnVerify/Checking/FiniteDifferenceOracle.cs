@@ -70,8 +70,8 @@ public static class FiniteDifferenceOracle
     public static double StepOf(BatchNormProblem p, GradientName g, int index)
     {
         ArgumentNullException.ThrowIfNull(p);
+        var (_, j) = Element(p, g, index);
         var model = ErrorModel.For(p);
-        int j = g == GradientName.Dx ? index % p.D : index;
         if (g != GradientName.Dx) return Math.Max(1, Math.Abs(p.Gamma[j]) + Math.Abs(p.Beta[j]));
         return Math.Cbrt(3 * U * (1 + model.Kappa[j])) / model.InvStd[j];
     }
@@ -85,14 +85,21 @@ public static class FiniteDifferenceOracle
     {
         ArgumentNullException.ThrowIfNull(p);
         if (!(h > 0) || !double.IsFinite(h)) throw new ArgumentOutOfRangeException(nameof(h), h, "the step must be a finite number > 0");
-        int j = g == GradientName.Dx ? index % p.D : index;
-        int row = g == GradientName.Dx ? index / p.D : 0;
-        if (j < 0 || j >= p.D || row < 0 || row >= p.N) throw new ArgumentOutOfRangeException(nameof(index), index, "no such element");
+        var (row, j) = Element(p, g, index);
         var column = new Column(p.N);
         column.Load(p, j);
         double at = column.Input(g, row);
         double plus = at + h, minus = at - h;
         return (column.LossAt(g, row, plus) - column.LossAt(g, row, minus)) / (plus - minus);
+    }
+
+    /// <summary>The row and column of element <paramref name="index"/> of gradient <paramref name="g"/>; an index outside it is refused by name.</summary>
+    private static (int Row, int Col) Element(BatchNormProblem p, GradientName g, int index)
+    {
+        int j = g == GradientName.Dx ? index % p.D : index;
+        int row = g == GradientName.Dx ? index / p.D : 0;
+        if (index < 0 || j >= p.D || row >= p.N) throw new ArgumentOutOfRangeException(nameof(index), index, "no such element");
+        return (row, j);
     }
 
     /// <summary>Central difference at <paramref name="t"/> with steps h and 2h; returns D(h) and its error bound.</summary>
