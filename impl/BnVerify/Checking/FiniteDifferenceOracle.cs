@@ -71,8 +71,8 @@ public static class FiniteDifferenceOracle
     {
         ArgumentNullException.ThrowIfNull(p);
         var (_, j) = Element(p, g, index);
-        var model = ErrorModel.For(p);
         if (g != GradientName.Dx) return Math.Max(1, Math.Abs(p.Gamma[j]) + Math.Abs(p.Beta[j]));
+        var model = ErrorModel.For(p); // the column's κ and invStd: an O(N·D) pass, only for dx
         return Math.Cbrt(3 * U * (1 + model.Kappa[j])) / model.InvStd[j];
     }
 
