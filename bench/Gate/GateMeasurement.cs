@@ -50,14 +50,26 @@ public sealed record RoundTimes(double[] Wall, double[] Cpu)
 /// </summary>
 public static class GateMeasurement
 {
-    /// <summary>Per-round ratios to <paramref name="reference"/> for every implementation in <paramref name="timed"/> (which must include the reference).</summary>
+    /// <summary>
+    /// Per-round ratios to <paramref name="referenceId"/> for every implementation in each placement of
+    /// <paramref name="placements"/> (each the same implementations, including the reference, prepared anew with
+    /// <see cref="PreparedBackward.For(IBatchNormBackward, BatchNormProblem, Random?)"/>'s random placement): round r times
+    /// placement r mod their count. Memory placement is then one more thing the rounds sample, not a fixed property of the
+    /// process: with one placement, every round of a column-walking kernel repeated the same L1 set conflicts, the rounds
+    /// agreed with each other (p &lt; 0.0001) and disagreed with another process's by up to 63%.
+    /// </summary>
     public static IReadOnlyDictionary<string, double[]> Ratios(
-        IReadOnlyList<PreparedBackward> timed, PreparedBackward reference, int rounds, TimeSpan batch, int seed, Action<string>? progress = null)
+        IReadOnlyList<IReadOnlyList<PreparedBackward>> placements, string referenceId, int rounds, TimeSpan batch, int seed, Action<string>? progress = null)
     {
-        ArgumentNullException.ThrowIfNull(timed);
-        ArgumentNullException.ThrowIfNull(reference);
-        var times = Times(timed.Select(p => (p.Implementation.Info.Id, (Action)p.Run)).ToList(), rounds, batch, seed, progress);
-        var referenceTimes = times[reference.Implementation.Info.Id];
+        ArgumentNullException.ThrowIfNull(placements);
+        if (placements.Count == 0) throw new ArgumentException("no placements", nameof(placements));
+        var ids = placements[0].Select(p => p.Implementation.Info.Id).ToList();
+        if (placements.Any(p => !p.Select(q => q.Implementation.Info.Id).SequenceEqual(ids)))
+            throw new ArgumentException("every placement must prepare the same implementations in the same order", nameof(placements));
+        if (!ids.Contains(referenceId)) throw new ArgumentException($"the reference {referenceId} is not timed", nameof(referenceId));
+        var timed = ids.Select((id, i) => (id, (IReadOnlyList<Action>)placements.Select(p => p[i].Run).ToList())).ToList();
+        var times = TimeVariants(timed, rounds, batch, seed, progress);
+        var referenceTimes = times[referenceId];
         return times.ToDictionary(kv => kv.Key, kv => kv.Value.RatiosTo(referenceTimes, oneThread: true));
     }
 
@@ -66,14 +78,24 @@ public static class GateMeasurement
         IReadOnlyList<(string Id, Action Run)> timed, int rounds, TimeSpan batch, int seed, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(timed);
+        return TimeVariants(timed.Select(t => (t.Id, (IReadOnlyList<Action>)[t.Run])).ToList(), rounds, batch, seed, progress);
+    }
+
+    /// <summary>
+    /// Per-round seconds per call of every named action, on both clocks; round r runs each action's variant r mod its
+    /// count (the same work, placed differently in memory).
+    /// </summary>
+    private static IReadOnlyDictionary<string, RoundTimes> TimeVariants(
+        IReadOnlyList<(string Id, IReadOnlyList<Action> Runs)> timed, int rounds, TimeSpan batch, int seed, Action<string>? progress)
+    {
         if (rounds < 2) throw new ArgumentOutOfRangeException(nameof(rounds), rounds, "need at least 2 rounds");
 
-        // Warm up every action past the JIT's tiering, and size its batch.
+        // Warm up every action past the JIT's tiering, and size its batch (on its first variant: they do the same work).
         var calls = new int[timed.Count];
         for (int i = 0; i < timed.Count; i++)
         {
             progress?.Invoke($"warming up {timed[i].Id}");
-            double perCall = PerCall(timed[i].Run, TimeSpan.FromMilliseconds(150));
+            double perCall = PerCall(timed[i].Runs[0], TimeSpan.FromMilliseconds(150));
             calls[i] = Math.Max(1, (int)(batch.TotalSeconds / perCall));
         }
 
@@ -89,7 +111,8 @@ public static class GateMeasurement
             random.Shuffle(order);
             foreach (int i in order)
             {
-                var (wall, cpu) = Time(timed[i].Run, calls[i]);
+                var runs = timed[i].Runs;
+                var (wall, cpu) = Time(runs[r % runs.Count], calls[i]);
                 samples[timed[i].Id].Wall[r] = wall;
                 samples[timed[i].Id].Cpu[r] = cpu;
             }

@@ -237,18 +237,26 @@ public static class GateRunner
         return (samples, medians);
     }
 
+    /// <summary>
+    /// Memory placements of the in-cache problem per process, used in turn by the rounds: 8 × 22 implementations × the
+    /// 64 KiB arrays of a 128×64 float64 problem is about 50 MiB of pinned memory.
+    /// </summary>
+    private const int InCachePlacements = 8;
+
     /// <summary>Times everything in <see cref="Plan"/> in this process (<see cref="GateMeasurement"/>); keys "id@shape".</summary>
     internal static IReadOnlyDictionary<string, double[]> TimeHere(GateOptions options)
     {
         var result = new Dictionary<string, double[]>();
         var plan = Plan(options);
 
-        // In cache: every implementation declared correct, a batch of ~20 ms each per round, ratios to alt-simplified.
+        // In cache: every implementation declared correct, a batch of ~20 ms each per round, ratios to alt-simplified, each
+        // round on one of several random memory placements of every implementation's arrays (GateMeasurement.Ratios).
         var problem = ProblemGenerator.Generate(new Random(options.Seed), options.N, options.D);
-        var timed = plan.Where(t => t.Regime == Regime.InCache)
-            .Select(t => PreparedBackward.For(Planted(BuiltIn.Implementations.Get(t.Id), options), problem)).ToList();
-        var reference = timed.Single(p => p.Implementation.Info.Id == GateOptions.ReferenceId);
-        foreach (var (id, samples) in GateMeasurement.Ratios(timed, reference, options.Rounds, TimeSpan.FromMilliseconds(20), options.Seed))
+        var inCache = plan.Where(t => t.Regime == Regime.InCache).Select(t => Planted(BuiltIn.Implementations.Get(t.Id), options)).ToList();
+        var placement = new Random(options.Seed);
+        var placements = Enumerable.Range(0, Math.Min(options.Rounds, InCachePlacements))
+            .Select(_ => (IReadOnlyList<PreparedBackward>)inCache.Select(i => PreparedBackward.For(i, problem, placement)).ToList()).ToList();
+        foreach (var (id, samples) in GateMeasurement.Ratios(placements, GateOptions.ReferenceId, options.Rounds, TimeSpan.FromMilliseconds(20), options.Seed))
             result[$"{id}@{options.InCacheShape}"] = samples;
 
         // Memory-bound: per type, each fast kernel back to back with its yardstick, one call each (milliseconds), per round.
