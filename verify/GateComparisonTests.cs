@@ -46,6 +46,17 @@ public sealed class GateComparisonTests
     }
 
     [Fact]
+    public void A_change_that_rounds_to_zero_is_printed_with_one_sign()
+    {
+        // 3.346 against 3.347 is −0.03%: one decimal of a percent shows it as zero, and a two-section format printed "-+0.0%".
+        var rows = GateComparison.Compare(Baseline(Entry("alt-simplified", 1), Entry("fast", 3.347)),
+            [Entry("alt-simplified", 1), Entry("fast", 3.346)], Tolerance);
+        var row = rows.Single(r => r.Id == "fast");
+        Assert.Contains("(+0.0%)", row.Message);
+        Assert.DoesNotContain("-+", row.Message);
+    }
+
+    [Fact]
     public void Noise_within_the_tolerance_passes()
     {
         var baseline = Baseline(Entry("alt-simplified", 1), Entry("fast", 0.2, noise: 0.15, seed: 2));

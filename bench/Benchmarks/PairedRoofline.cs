@@ -125,8 +125,8 @@ public static class PairedRoofline
                 {
                     var changes = ratios[pair.Id].Select(v => v - 1).Order().ToArray();
                     costs.Add(new VariantCost(pair.Id, shape, Quantile(changes, 0.5), Quantile(changes, 0.25), Quantile(changes, 0.75), rounds));
-                    progress?.Invoke($"  {pair.Id} at {shape}: median {Quantile(changes, 0.5):+0.0%;-0.0%} " +
-                                     $"(IQR {Quantile(changes, 0.25):+0.0%;-0.0%} to {Quantile(changes, 0.75):+0.0%;-0.0%}) against {pair.ReferenceId}, {(pair.OneThread ? "thread CPU" : "wall")} clock");
+                    progress?.Invoke($"  {pair.Id} at {shape}: median {Quantile(changes, 0.5):+0.0%;-0.0%;+0.0%} " +
+                                     $"(IQR {Quantile(changes, 0.25):+0.0%;-0.0%;+0.0%} to {Quantile(changes, 0.75):+0.0%;-0.0%;+0.0%}) against {pair.ReferenceId}, {(pair.OneThread ? "thread CPU" : "wall")} clock");
                 }
             }
         return new PairedResult(percent, costs, peerRatios);

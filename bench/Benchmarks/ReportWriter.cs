@@ -398,7 +398,7 @@ public static class ReportWriter
         sb.AppendLine("| variant | shape | change (median) | IQR | rounds |");
         sb.AppendLine("|---|---|---:|---:|---:|");
         foreach (var v in costs)
-            sb.AppendLine(c, $"| `{v.Variant}` | {v.Shape.Replace("x", "×", StringComparison.Ordinal)} | {v.Median:+0.0%;-0.0%} | {v.Q1:+0.0%;-0.0%} to {v.Q3:+0.0%;-0.0%} | {v.Rounds} |");
+            sb.AppendLine(c, $"| `{v.Variant}` | {v.Shape.Replace("x", "×", StringComparison.Ordinal)} | {v.Median:+0.0%;-0.0%;+0.0%} | {v.Q1:+0.0%;-0.0%;+0.0%} to {v.Q3:+0.0%;-0.0%;+0.0%} | {v.Rounds} |");
         sb.AppendLine();
         return sb.ToString();
     }

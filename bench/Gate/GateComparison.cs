@@ -136,7 +136,7 @@ public static class GateComparison
         double change = ratio / baseRatio - 1;
         string reference = before.Regime == Regime.InCache ? "the reference" : before.Reference;
         string clocks = before.Clock == after.Clock ? "" : $"; note: {after.Clock} clock now, {before.Clock} in the baseline";
-        string by = $"{ratio:0.###}× {reference}, was {baseRatio:0.###}× ({change:+0.0%;-0.0%})";
+        string by = $"{ratio:0.###}× {reference}, was {baseRatio:0.###}× ({change:+0.0%;-0.0%;+0.0%})";
         if (ratio > baseRatio * (1 + tolerance) && p < alpha)
             return new GateRow(id, before.Shape, before.Regime, GateStatus.Slower, baseRatio, ratio, p,
                 $"slower: {by}, beyond the {tolerance:0%} tolerance (p {PValueText(p)}){clocks}");

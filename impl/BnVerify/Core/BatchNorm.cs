@@ -46,10 +46,10 @@ public static class BatchNorm
         // What the cache says about its memory: ND for a 2-D problem seen as ND or NHWC, NHWC for a spatial problem seen as ND.
         var order = layout == Layout.NCHW ? Layout.NCHW : p.IsSpatial || layout == Layout.NHWC ? Layout.NHWC : Layout.ND;
         if (order != Layout.NCHW)
-            return (output, new BatchNormCache<T>(c.N, c.D, c.XArray, c.XhatArray, c.MeanArray, c.VarArray, c.InvStdArray, c.GammaArray, c.BetaArray, c.Eps, shape, order));
+            return (output, new BatchNormCache<T>(c.N, c.D, c.XStorage, c.XhatStorage, c.MeanStorage, c.VarStorage, c.InvStdStorage, c.GammaStorage, c.BetaStorage, c.Eps, shape, order));
         return (output is null ? null : Layouts.FromCanonical<T>(output, shape, order),
-            new BatchNormCache<T>(c.N, c.D, Layouts.FromCanonical<T>(c.XArray, shape, order), Layouts.FromCanonical<T>(c.XhatArray, shape, order),
-                c.MeanArray, c.VarArray, c.InvStdArray, c.GammaArray, c.BetaArray, c.Eps, shape, order));
+            new BatchNormCache<T>(c.N, c.D, Layouts.FromCanonical<T>(c.XStorage, shape, order), Layouts.FromCanonical<T>(c.XhatStorage, shape, order),
+                c.MeanStorage, c.VarStorage, c.InvStdStorage, c.GammaStorage, c.BetaStorage, c.Eps, shape, order));
     }
 
     /// <summary>

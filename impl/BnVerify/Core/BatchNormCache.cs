@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace BnVerify;
 
@@ -15,10 +17,10 @@ namespace BnVerify;
 /// <typeparam name="T">The element type the implementation works in (double or float).</typeparam>
 public sealed class BatchNormCache<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    internal BatchNormCache(int n, int d, T[] x, T[] xhat, T[] mean, T[] var, T[] invStd, T[] gamma, T[] beta, double eps,
-        SpatialShape? shape = null, Layout layout = Layout.ND)
+    internal BatchNormCache(int n, int d, ArraySegment<T> x, ArraySegment<T> xhat, ArraySegment<T> mean, ArraySegment<T> var,
+        ArraySegment<T> invStd, ArraySegment<T> gamma, ArraySegment<T> beta, double eps, SpatialShape? shape = null, Layout layout = Layout.ND)
     {
-        (N, D, XArray, XhatArray, MeanArray, VarArray, InvStdArray, GammaArray, BetaArray, Eps) =
+        (N, D, XStorage, XhatStorage, MeanStorage, VarStorage, InvStdStorage, GammaStorage, BetaStorage, Eps) =
             (n, d, x, xhat, mean, var, invStd, gamma, beta, eps);
         Shape = shape ?? SpatialShape.Planar(n, d);
         Layout = layout;
@@ -40,25 +42,25 @@ public sealed class BatchNormCache<T> where T : unmanaged, IBinaryFloatingPointI
     public double Eps { get; }
 
     /// <summary>Input batch, N×D (in <see cref="Layout"/>'s order).</summary>
-    public ReadOnlySpan<T> X => XArray;
+    public ReadOnlySpan<T> X => View(XStorage);
 
     /// <summary>Normalized input xhat = (x − mean)·invStd, N×D (in <see cref="Layout"/>'s order).</summary>
-    public ReadOnlySpan<T> Xhat => XhatArray;
+    public ReadOnlySpan<T> Xhat => View(XhatStorage);
 
     /// <summary>Per-column batch mean, length D.</summary>
-    public ReadOnlySpan<T> Mean => MeanArray;
+    public ReadOnlySpan<T> Mean => View(MeanStorage);
 
     /// <summary>Per-column biased (1/N) batch variance, length D.</summary>
-    public ReadOnlySpan<T> Var => VarArray;
+    public ReadOnlySpan<T> Var => View(VarStorage);
 
     /// <summary>Per-column 1/sqrt(var + eps), length D.</summary>
-    public ReadOnlySpan<T> InvStd => InvStdArray;
+    public ReadOnlySpan<T> InvStd => View(InvStdStorage);
 
     /// <summary>Scale, length D.</summary>
-    public ReadOnlySpan<T> Gamma => GammaArray;
+    public ReadOnlySpan<T> Gamma => View(GammaStorage);
 
     /// <summary>Shift, length D.</summary>
-    public ReadOnlySpan<T> Beta => BetaArray;
+    public ReadOnlySpan<T> Beta => View(BetaStorage);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first span whose length does not fit this cache (N·D or D).</summary>
     internal void CheckGradientSpans(ReadOnlySpan<T> dout, ReadOnlySpan<T> dx, ReadOnlySpan<T> dgamma, ReadOnlySpan<T> dbeta)
@@ -70,11 +72,17 @@ public sealed class BatchNormCache<T> where T : unmanaged, IBinaryFloatingPointI
         if (dbeta.Length != D) throw new ArgumentException($"dbeta has room for {dbeta.Length} values; D = {D}.", nameof(dbeta));
     }
 
-    internal T[] XArray { get; }
-    internal T[] XhatArray { get; }
-    internal T[] MeanArray { get; }
-    internal T[] VarArray { get; }
-    internal T[] InvStdArray { get; }
-    internal T[] GammaArray { get; }
-    internal T[] BetaArray { get; }
+    // Where the values live: whole arrays, or slices of one arena when PreparedBackward places them at chosen addresses.
+    internal ArraySegment<T> XStorage { get; }
+    internal ArraySegment<T> XhatStorage { get; }
+    internal ArraySegment<T> MeanStorage { get; }
+    internal ArraySegment<T> VarStorage { get; }
+    internal ArraySegment<T> InvStdStorage { get; }
+    internal ArraySegment<T> GammaStorage { get; }
+    internal ArraySegment<T> BetaStorage { get; }
+
+    // A segment's span without the bounds checks ArraySegment's own conversion repeats on every access (the segment was
+    // checked when it was made, and the educational implementations read cache.X[k] element by element).
+    private static ReadOnlySpan<T> View(ArraySegment<T> s) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Array!), s.Offset), s.Count);
 }
