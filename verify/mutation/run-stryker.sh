@@ -9,6 +9,8 @@
 #   allowance              ErrorModel, Oracles, Reference: the tolerance (what ToleranceTests and CheckerGuardTests pin)
 #   source                 ProblemSource, ShapeSchedule, ProblemGenerator (and .Spatial): the problems (CoverageTests)
 #   oracles-and-shrinker   FiniteDifferenceOracle, DirectionalOracle, GradientChecker, GuardedCall, ProblemShrinker (and .Spatial)
+#   cases                  impl/BnVerify/Cases: case files read and written, the golden set (GoldenTests, LayoutTests, CLI)
+#   doctor                 impl/BnVerify/Doctor: the diagnosis (DoctorTests, MutantTests)
 #   all                    every file of impl/BnVerify/Checking (about 850 mutants tested: over 30 minutes here)
 #
 # Extra options go to `dotnet stryker` (e.g. --concurrency 1, --mutation-level Basic, --mutate '**/ErrorModel.cs').
@@ -17,9 +19,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 scope="${1:-allowance}"
 case "$scope" in
-  allowance|source|oracles-and-shrinker|all) [ "$#" -gt 0 ] && shift ;;
+  allowance|source|oracles-and-shrinker|cases|doctor|all) [ "$#" -gt 0 ] && shift ;;
   -*) scope=allowance ;;
-  *) echo "run-stryker: unknown scope '$scope' (allowance, source, oracles-and-shrinker or all)" >&2; exit 2 ;;
+  *) echo "run-stryker: unknown scope '$scope' (allowance, source, oracles-and-shrinker, cases, doctor or all)" >&2; exit 2 ;;
 esac
 dir='**/impl/BnVerify/Checking'
 # Each scope runs the tests that pin its files and stay fast under instrumentation (every mutated expression of a hot
@@ -33,6 +35,12 @@ case "$scope" in
     filter=$(t CoverageTests SourceTests CheckerGuardTests.A_narrower ScheduleTests.The_schedule ScheduleTests.Cases_come LayoutTests.The_spatial_generator ValidationTests) ;;
   oracles-and-shrinker) files=(FiniteDifferenceOracle DirectionalOracle GradientChecker GuardedCall ProblemShrinker ProblemShrinker.Spatial)
     filter=$(t ShrinkerTests FiniteDifferenceOracleTests GradientCheckerTests CheckerTests.The_ CheckerTests.Finite_ CheckerTests.With_gamma_zero ToleranceTests OracleTests ScheduleTests LayoutTests GoldenTests.Finite_differences_agree VerifierTests.A_backward_that_hangs) ;;
+  cases) dir='**/impl/BnVerify/Cases'; files=(CaseFile CaseWriter GoldenCases)
+    filter=$(t CaseFileTests GoldenTests LayoutTests CliBadInputTests CliTests.The_NCHW_golden CliTests.Shipped_golden CliTests.Results_file \
+      CliTests.Cases_ CliTests.A_case_without CliTests.An_existing CliTests.The_same_file CliTests.Check_on_a_flawed \
+      VerifierTests.A_wrong_delegate) ;;
+  doctor) dir='**/impl/BnVerify/Doctor'; files=('*')
+    filter=$(t DoctorTests MutantTests) ;;
   all) files=('*'); filter="" ;;
 esac
 mutate=()
