@@ -79,8 +79,7 @@ public sealed class CaseFileTests
     {
         var p = BatchNormProblem.FromRows([[1, 2], [3, 4.5]], [1, -0.5], [0, 0.25], 1e-5, [[0.1, -1], [2, 3]]);
         var expected = new Gradients(2, 2, [0, 0.5, -0.0, 1e-20], [1, 2], [3, 4]);
-        string json = CaseWriter.ToJson("two-by-two", "hand", p, expected);
-        Assert.Equal(
+        AssertWrittenAs("two-by-two", p, expected,
             """
             {
               "format": "bnverify-case/1",
@@ -107,10 +106,7 @@ public sealed class CaseFileTests
               }
             }
 
-            """.ReplaceLineEndings("\n"), json);
-        var back = CaseFile.FromJson(json, "w.json");
-        Assert.Equal(p.X.ToArray(), back.Problem.X.ToArray());
-        Assert.Equal(expected.Dx, back.Expected!.Dx);
+            """);
     }
 
     [Fact]
@@ -121,8 +117,7 @@ public sealed class CaseFileTests
         double[] x = [0, 1, 2, 3, 10, 11, 12, 13];
         var p = BatchNormProblem.Spatial(s, Layout.NCHW, x, [1, 2], [0, 0], 0.5, [1, 0, 0, 1, -1, 0, 0, -1]);
         var expected = new Gradients(p.N, p.D, Layouts.ToCanonical<double>([8, 7, 6, 5, 4, 3, 2, 1], s, Layout.NCHW), [1, 2], [3, 4]);
-        string json = CaseWriter.ToJson("planes", "hand", p, expected);
-        Assert.Equal(
+        AssertWrittenAs("planes", p, expected,
             """
             {
               "format": "bnverify-case/1",
@@ -168,10 +163,20 @@ public sealed class CaseFileTests
               }
             }
 
-            """.ReplaceLineEndings("\n"), json);
+            """);
+    }
+
+    /// <summary>The writer gives exactly <paramref name="text"/>, and reading it back gives the same problem and expected values.</summary>
+    private static void AssertWrittenAs(string name, BatchNormProblem p, Gradients expected, string text)
+    {
+        string json = CaseWriter.ToJson(name, "hand", p, expected);
+        Assert.Equal(text.ReplaceLineEndings("\n"), json);
         var back = CaseFile.FromJson(json, "w.json");
-        Assert.Equal(Layout.NCHW, back.Problem.Layout);
+        Assert.Equal(p.Layout, back.Problem.Layout);
         Assert.Equal(p.X.ToArray(), back.Problem.X.ToArray());
+        Assert.Equal(p.Dout.ToArray(), back.Problem.Dout.ToArray());
         Assert.Equal(expected.Dx, back.Expected!.Dx);
+        Assert.Equal(expected.Dgamma, back.Expected.Dgamma);
+        Assert.Equal(expected.Dbeta, back.Expected.Dbeta);
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Mutation testing of the checker with Stryker.NET (issue 18, point 3): mutates the checking code in
-# impl/BnVerify/Checking and runs only the fast tests that pin it (the filter in stryker-config.json), never the whole
-# suite. Not part of .ci/run: see README.md ("Mutation testing of the checker") for the time each scope took.
+# Mutation testing of the checker with Stryker.NET (issue 18, point 3): mutates the checking code (impl/BnVerify/Checking,
+# and with the scopes cases and doctor impl/BnVerify/Cases and impl/BnVerify/Doctor) and runs only the fast tests that pin
+# it, never the whole suite. Not part of .ci/run: see README.md ("Mutation testing of the checker") for the time each scope took.
 #
 #   bash verify/mutation/run-stryker.sh [SCOPE] [dotnet-stryker options ...]
 #
