@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using BnVerify.Bench;
 using BnVerify.Bench.Benchmarks;
 using BnVerify.Bench.Peers;
@@ -25,6 +26,9 @@ public sealed class OneDnnPeerTests(ITestOutputHelper output)
     }
 
     private static OneDnnBackwardF32 Peer(int threads = 1) => new(Library(), threads == 1 ? PeerSet.OneThreadId : PeerSet.ParallelId, threads);
+
+    private static OneDnnBackwardF32 NchwPeer(int threads = 1) =>
+        new(Library(), threads == 1 ? PeerSet.NchwOneThreadId : PeerSet.NchwParallelId, threads, OneDnnLayout.Nchw4D);
 
     [Fact]
     public void The_peer_is_a_correct_float32_peer_outside_the_registry()
@@ -78,6 +82,49 @@ public sealed class OneDnnPeerTests(ITestOutputHelper output)
         var result = GradientChecker.Check(peer, problem, new CheckOptions(FiniteDifferences: (long)n * n * d <= 40_000_000, ProbesPerGradient: 4));
         output.WriteLine($"{n}x{d} offset {offset}, {threads} thread(s), {result.Oracle}: worst dx {result.MaxError(GradientName.Dx):G3}, dgamma {result.MaxError(GradientName.Dgamma):G3}, dbeta {result.MaxError(GradientName.Dbeta):G3}");
         Assert.True(result.Pass, result.Summary());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void The_nchw_peer_matches_the_numerical_gradient_on_random_spatial_problems(int threads)
+    {
+        // The spatial generator's range (N, C ≤ 6, H, W ≤ 7, N = 1 with H·W > 1, constant channels), given to oneDNN in
+        // NCHW order (the checker hands a Layout.NCHW implementation its batch in that order); same allowance as above.
+        var peer = NchwPeer(threads);
+        Assert.Equal(Layout.NCHW, peer.Layout);
+        var falsified = Properties.Run(p => GradientChecker.Check(peer, p).Pass, 200, ProblemSource.RandomOnly(GeneratorRange.Spatial), theoryCase: $"threads: {threads}");
+        if (falsified is not null)
+            Assert.Fail($"{peer.Info.Id}: {GradientChecker.Check(peer, falsified.Counterexample).Summary()}\n{Properties.Show(falsified.Counterexample)}\n{falsified.Message}");
+    }
+
+    [Theory]
+    [InlineData(OneDnnLayout.Nchw4D)]
+    [InlineData(OneDnnLayout.Nhwc4D)]
+    public void Both_memory_orders_agree_with_every_golden_NCHW_case(OneDnnLayout layout)
+    {
+        var peer = new OneDnnBackwardF32(Library(), layout == OneDnnLayout.Nchw4D ? PeerSet.NchwOneThreadId : PeerSet.OneThreadId, 1, layout);
+        var cases = CaseFile.Expand(Path.Combine(AppContext.BaseDirectory, "golden", "torch-nchw")).Select(CaseFile.Load).ToList();
+        Assert.Equal(11, cases.Count);
+        var failures = cases.Select(c => (c.Name, Result: GradientChecker.CheckAgainst(peer, c.Problem, c.Expected!, "golden: torch-nchw")))
+            .Where(r => !r.Result.Pass).Select(r => $"{r.Name}: {r.Result.Summary()}").ToList();
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void The_nchw_description_is_the_planes_memory_and_the_nc_description_refuses_a_spatial_batch()
+    {
+        // The same batch in the two orders gives the same gradients, each in its own order: so nchw really reads planes.
+        var library = Library();
+        var s = new SpatialShape(3, 5, 4, 6);
+        var problem = BatchNormProblem.Spatial(s, Layout.NCHW, FastKernelTests.Random(s.Rows, s.C, seed: 5).X.ToArray(),
+            [1, -0.5, 2, 0, 0.25], [0, 1, 2, 3, 4], 1e-5, FastKernelTests.Random(s.Rows, s.C, seed: 6).Dout.ToArray());
+        var nchw = new OneDnnBackwardF32(library, PeerSet.NchwOneThreadId, 1, OneDnnLayout.Nchw4D).Run(problem);
+        var nhwc = new OneDnnBackwardF32(library, PeerSet.OneThreadId, 1).Run(problem);
+        for (int k = 0; k < nchw.Dx.Length; k++) Assert.Equal(nhwc.Dx[k], nchw.Dx[k], 1e-5);
+        Assert.Equal(nhwc.Dgamma, nchw.Dgamma, (a, b) => Math.Abs(a - b) <= 1e-4 * (1 + Math.Abs(a)));
+        var refused = Assert.Throws<ArgumentException>(() => new OneDnnBatchNorm(library, s, 1e-5, 1, OneDnnLayout.Nc2D));
+        Assert.Contains("H·W > 1", refused.Message);
     }
 
     [Fact]
@@ -159,16 +206,21 @@ public sealed class OneDnnPeerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_default_library_loads_with_one_peer_per_thread_count()
+    public void The_default_library_loads_with_one_peer_per_thread_count_and_memory_order()
     {
         var one = PeerSet.Load(1);
         Assert.True(one.Unavailable is null, one.Unavailable);
-        Assert.Equal([PeerSet.OneThreadId], one.Peers.Select(p => p.Info.Id));
+        Assert.Equal([PeerSet.OneThreadId, PeerSet.NchwOneThreadId], one.Peers.Select(p => p.Info.Id));
         var two = PeerSet.Load(2);
-        Assert.Equal([PeerSet.OneThreadId, PeerSet.ParallelId], two.Peers.Select(p => p.Info.Id));
-        Assert.Equal([1, 2], two.Peers.Select(p => p.Threads));
+        Assert.Equal([PeerSet.OneThreadId, PeerSet.ParallelId, PeerSet.NchwOneThreadId, PeerSet.NchwParallelId], two.Peers.Select(p => p.Info.Id));
+        Assert.Equal(PeerSet.AllIds, two.Peers.Select(p => p.Info.Id));
+        Assert.Equal([1, 2, 1, 2], two.Peers.Select(p => p.Threads));
+        Assert.Equal([Layout.ND, Layout.ND, Layout.NCHW, Layout.NCHW], two.Peers.Select(p => p.Layout));
         Assert.StartsWith("2.", two.Library!.Version, StringComparison.Ordinal);
         Assert.StartsWith("bnorm_jit", two.Implementations?.Backward, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(two.NchwImplementations?.Backward));
+        output.WriteLine($"nhwc: {two.Implementations}; nchw: {two.NchwImplementations}");
+        Assert.Contains(two.NchwImplementations!.Value.Backward, ReportWriter.PeerLine(two, 2));
     }
 
     [Fact]
@@ -188,12 +240,12 @@ public sealed class OneDnnPeerTests(ITestOutputHelper output)
 /// </summary>
 public sealed class OneDnnSuiteTests
 {
-    private static string RunSuite(string? libraryName)
+    private static string RunSuite(string? libraryName, params string[] shapes)
     {
         string folder = Directory.CreateTempSubdirectory("bnverify-onednn").FullName;
         try
         {
-            int code = BenchmarkSuite.RunAsync(new BenchmarkOptions(Impls: ["fused-simd-f32"], Types: ["f32"], Shapes: ["64x256"],
+            int code = BenchmarkSuite.RunAsync(new BenchmarkOptions(Impls: ["fused-simd-f32"], Types: ["f32"], Shapes: shapes.Length == 0 ? ["64x256"] : shapes,
                 Threads: 2, OutputDirectory: folder, OneDnnLibraryName: libraryName, PairedRounds: 3, Dry: true)).GetAwaiter().GetResult();
             Assert.Equal(0, code);
             Assert.True(File.Exists(Path.Combine(folder, "throughput.svg")));
@@ -215,6 +267,24 @@ public sealed class OneDnnSuiteTests
         // The peers table: onednn-f32 against the one-thread kernel, with a paired "median (Q1–Q3; min–max; k rounds)".
         Assert.Matches(@"\| onednn-f32 \| 1 \| \*\*fused-simd-f32\*\* \(fastest\) \| \d+\.\d{3} \| \d+\.\d{3} \(\d+\.\d{3}–\d+\.\d{3}; \d+\.\d{3}–\d+\.\d{3}; 3 rounds\) \|", report);
         Assert.Matches(@"onednn-f32 / fused-simd-f32 = \d+\.\d{3} paired", report);
+    }
+
+    [Fact]
+    public void The_nchw_peers_are_timed_at_spatial_shapes_only_in_their_own_memory_order()
+    {
+        string report = RunSuite(null, "64x256", "2x16x4x4");
+        // One row each, at the N×C×H×W shape, in the NCHW layout column; the nhwc peers have a row at both shapes.
+        Assert.Single(Regex.Matches(report, @"\| \*{0,2}onednn-nchw-f32\*{0,2} _\(peer\)_ \| NCHW \| correct \|"));
+        Assert.Single(Regex.Matches(report, @"\| \*{0,2}onednn-nchw-parallel-f32\*{0,2} _\(peer\)_ \| NCHW \| correct \|"));
+        Assert.Single(Regex.Matches(report, @"\| \*{0,2}onednn-f32\*{0,2} _\(peer\)_ \| NHWC \| correct \|"));
+        Assert.Matches(@"onednn-nchw-f32 / fused-simd-f32 = \d+\.\d{3} paired", report);
+        Assert.Contains("ncsp_bnorm", report);
+
+        // A run of N×D shapes alone has no NCHW peer at all (nothing to check or time).
+        var peers = PeerSet.Load(2);
+        Assert.DoesNotContain(BenchmarkSuite.Plan(new BenchmarkOptions(Types: ["f32"], Shapes: ["64x256"]), peers).Ids, PeerSet.IsNchw);
+        Assert.Contains(PeerSet.NchwParallelId, BenchmarkSuite.Plan(new BenchmarkOptions(Types: ["f32"], Shapes: ["64x256", "2x16x4x4"]), peers).Ids);
+        Assert.Throws<ArgumentException>(() => peers.Bind(PeerSet.NchwOneThreadId, "64x256"));
     }
 
     [Fact]

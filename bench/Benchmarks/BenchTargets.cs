@@ -47,12 +47,12 @@ public static class BenchTargets
     /// <summary>
     /// The memory order a name is timed in at <paramref name="shape"/>: "ND" at an N×D shape; at an N×C×H×W shape "NCHW"
     /// for an implementation that computes in NCHW and "NHWC" for one of rows × channels (the N×D kernels on N·H·W rows,
-    /// and the oneDNN peer, which is given the batch as NHWC); "—" for a yardstick.
+    /// and the oneDNN peers given the batch as nhwc); "NCHW" for the oneDNN peers given it as nchw; "—" for a yardstick.
     /// </summary>
     public static string LayoutOf(string id, string shape, Registry? registry = null) =>
         IsYardstick(id) ? "—"
         : BenchmarkOptions.Spatial(shape) is null ? "ND"
-        : PeerSet.IsPeer(id) ? "NHWC"
+        : PeerSet.IsPeer(id) ? (PeerSet.IsNchw(id) ? "NCHW" : "NHWC")
         : (registry ?? BuiltIn.Implementations).Get(BaseId(id)).Layout == Layout.NCHW ? "NCHW" : "NHWC";
 
     /// <summary>"f32" or "f64" for a name (the peers are float32); implementation ids are looked up in <paramref name="registry"/> (default: the built-in ones).</summary>
@@ -73,7 +73,7 @@ public static class BenchTargets
     /// </summary>
     public static bool IsMultiCore(string id, int threads, Registry? registry = null) =>
         IsYardstick(id) ? id.StartsWith("bandwidth-mt-", StringComparison.Ordinal) && threads > 1
-        : PeerSet.IsPeer(id) ? id == PeerSet.ParallelId && threads > 1
+        : PeerSet.IsPeer(id) ? PeerSet.IsParallel(id) && threads > 1
         : Resolve(id, threads, registry) is ITunableBackward { Options.Threads: > 1 };
 
     /// <summary>

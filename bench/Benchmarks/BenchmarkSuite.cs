@@ -7,8 +7,9 @@
 // reports/partial/ for anything less, or --out): benchmark-report.md, throughput.svg and BenchmarkDotNet's JSON and CSV
 // exports. Returns 0 on success, 1 when BenchmarkDotNet reports errors, 2 on bad options (BenchmarkChecks, before any
 // work: nothing is written then) or on a Debug build without options.AllowDebug.
-// With float32 in the run, oneDNN joins as a peer (bench/Peers/): rows onednn-f32 and onednn-parallel-f32, checked by the
-// same checker, timed by BenchmarkDotNet and in the paired rounds; when the library is missing the report says so in one line.
+// With float32 in the run, oneDNN joins as a peer (bench/Peers/): rows onednn-f32 and onednn-parallel-f32 (channels last),
+// and at N×C×H×W shapes onednn-nchw-f32 and onednn-nchw-parallel-f32, checked by the same checker, timed by BenchmarkDotNet
+// and in the paired rounds; when the library is missing the report says so in one line.
 // The command line (bench/Cli/BenchmarkEntry.cs) builds the options.
 using System.Diagnostics;
 using System.Globalization;
@@ -86,7 +87,8 @@ public static class BenchmarkSuite
     /// <summary>
     /// The plan of a run: the chosen implementations of the chosen types (from <see cref="BenchmarkOptions.EffectiveImplementations"/>;
     /// one that cannot be timed, <see cref="Untimable"/>, is left out), each variant with the kernel it comes from, the
-    /// loaded peers of the chosen types (oneDNN is float32), then the yardsticks.
+    /// loaded peers of the chosen types (oneDNN is float32) that apply at one of the shapes at least (the NCHW peers need an
+    /// N×C×H×W shape), then the yardsticks.
     /// </summary>
     public static SuitePlan Plan(BenchmarkOptions options, PeerSet? peers = null)
     {
@@ -100,7 +102,8 @@ public static class BenchmarkSuite
             .Distinct()
             .Where(id => types.Contains(BenchTargets.TypeOf(id, registry)))
             .Concat(variants.Select(v => v.Name).Where(name => types.Contains(BenchTargets.TypeOf(name, registry))))
-            .Concat((peers ?? PeerSet.None).Peers.Select(p => p.Info.Id).Where(id => types.Contains(BenchTargets.TypeOf(id))))
+            .Concat((peers ?? PeerSet.None).Peers.Select(p => p.Info.Id)
+                .Where(id => types.Contains(BenchTargets.TypeOf(id)) && options.EffectiveShapes.Any(shape => PeerSet.AppliesAt(id, shape))))
             .Concat(types.SelectMany(BenchTargets.Yardsticks))
             .ToList();
         return new SuitePlan(ids, options.EffectiveShapes, options.EffectiveThreads, peers, options.Implementations);
@@ -191,7 +194,7 @@ public static class BenchmarkSuite
         var threads = new ParameterDefinition(nameof(BackwardBenchmarks.Threads), false, [plan.Threads], false, typeof(int), 0);
         var registry = new ImplementationSet(plan.Registered);
         var implementations = new ParameterDefinition(nameof(BackwardBenchmarks.Implementations), false, [registry], false, typeof(ImplementationSet), 0);
-        var cases = plan.Shapes.SelectMany(s => plan.Ids.Select(id => BenchmarkCase.Create(template.Descriptor, template.Job,
+        var cases = plan.Shapes.SelectMany(s => plan.Ids.Where(id => PeerSet.AppliesAt(id, s)).Select(id => BenchmarkCase.Create(template.Descriptor, template.Job,
                 new ParameterInstances([
                     new ParameterInstance(shape, s, style), new ParameterInstance(impl, id, style), new ParameterInstance(threads, plan.Threads, style),
                     new ParameterInstance(peers, plan.PeerRows, style), new ParameterInstance(implementations, registry, style),

@@ -85,7 +85,7 @@ public static class PairedRoofline
             {
                 var sticks = BenchTargets.Yardsticks(type);
                 var kernels = fast.Where(id => TypeOf(id) == type).ToList();
-                var typePeers = peers.Where(id => TypeOf(id) == type).ToList();
+                var typePeers = peers.Where(id => TypeOf(id) == type && PeerSet.AppliesAt(id, shape)).ToList();
                 var timed = sticks.Concat(kernels).Concat(typePeers).Select(id => (id, BenchTargets.Bind(id, shape, plan.Threads, plan.PeerRows, registry))).ToList();
                 progress?.Invoke($"paired roofline {type} {shape}: {rounds} rounds of {timed.Count} actions");
                 var times = GateMeasurement.Times(timed, rounds, TimeSpan.FromMilliseconds(50), seed);

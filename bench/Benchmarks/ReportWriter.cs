@@ -108,8 +108,9 @@ public static class ReportWriter
         if (peers.Library is null) return "Peer: none (float32 is not in this run).";
         var impls = peers.Implementations;
         string rowsText = string.Join(", ", peers.Peers.Select(p => $"`{p.Info.Id}` ({p.Threads} thread{(p.Threads == 1 ? "" : "s")})"));
-        return $"Peer: oneDNN {peers.Library.Version} ({peers.Library.Name}, OpenMP), float32 batch normalization with the N×D batch described as " +
-               $"{{N, D, 1, 1}} nhwc, implementation `{impls?.Backward}` (backward) / `{impls?.Forward}` (forward, run once per shape for the statistics, not timed); rows {rowsText}" +
+        return $"Peer: oneDNN {peers.Library.Version} ({peers.Library.Name}, OpenMP), float32 batch normalization with the batch described as " +
+               $"{{N, C, H, W}} nhwc (an N×D batch as {{N, D, 1, 1}}), implementation `{impls?.Backward}` (backward) / `{impls?.Forward}` (forward, run once per shape for the statistics, not timed), " +
+               $"and at N×C×H×W shapes also as {{N, C, H, W}} nchw, implementation `{peers.NchwImplementations?.Backward}` (backward); rows {rowsText}" +
                (threads > 1 ? "" : " (the run has one thread)");
     }
 

@@ -144,14 +144,14 @@ internal static class BenchmarkEntry
         if (ids.Count == 0)
             throw new BadInputException("--impl: no implementation id given (an empty value); name one, or leave --impl out to benchmark all but the mutants");
         var yardsticks = new[] { "f64", "f32" }.SelectMany(BenchTargets.Yardsticks).ToList();
-        var known = registry.All.Select(i => i.Info.Id).Concat(yardsticks).Concat([PeerSet.OneThreadId, PeerSet.ParallelId]).ToList();
+        var known = registry.All.Select(i => i.Info.Id).Concat(yardsticks).Concat(PeerSet.AllIds).ToList();
         foreach (var id in ids)
         {
             if (known.Contains(id, StringComparer.Ordinal)) continue;
             if (KernelVariant.IsVariant(id))
                 throw new BadInputException($"--impl: '{id}' is a kernel variant, not an implementation id; give it to --variant");
             throw new BadInputException($"--impl: unknown implementation id '{id}'{CliOptions.DidYouMean(id, known)} " +
-                                        $"(bnverify list shows the implementations; the benchmark also times the yardsticks {string.Join(", ", yardsticks)} and the peers {PeerSet.OneThreadId}, {PeerSet.ParallelId})");
+                                        $"(bnverify list shows the implementations; the benchmark also times the yardsticks {string.Join(", ", yardsticks)} and the peers {string.Join(", ", PeerSet.AllIds)})");
         }
         return ids;
     }

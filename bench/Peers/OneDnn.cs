@@ -96,6 +96,9 @@ public static class OneDnn
     /// <summary>dnnl_nc: a 2-D tensor, row-major (dnnl_format_tag_t).</summary>
     public const int TagNc = 3;
 
+    /// <summary>dnnl_nchw (= dnnl_abcd): a 4-D tensor {N, C, H, W}, plain row-major (dnnl_format_tag_t).</summary>
+    public const int TagNchw = 5;
+
     /// <summary>dnnl_nhwc (= dnnl_acdb): a 4-D tensor {N, C, H, W} stored channels last (dnnl_format_tag_t).</summary>
     public const int TagNhwc = 20;
 

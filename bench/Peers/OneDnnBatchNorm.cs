@@ -2,21 +2,30 @@ using System.Runtime.InteropServices;
 
 namespace BnVerify.Bench.Peers;
 
-/// <summary>How the N×D batch is described to oneDNN (the bytes are the same row-major N×D floats either way).</summary>
+/// <summary>
+/// How the batch is described to oneDNN. An N×D batch is the N×C×H×W one with C = D and H = W = 1, so for it
+/// <see cref="Nhwc4D"/>, <see cref="Nchw4D"/> and <see cref="Nc2D"/> all describe the same row-major N×D floats.
+/// </summary>
 public enum OneDnnLayout
 {
     /// <summary>
-    /// A 4-D tensor {N, D, 1, 1} in <c>nhwc</c> format: N images of 1×1 pixels with D channels. oneDNN's fast
-    /// (JIT, vectorised over channels) batch normalization is chosen for this description.
+    /// A 4-D tensor {N, C, H, W} in <c>nhwc</c> format (channels last: the rows × channels memory of BnVerify's N×D
+    /// kernels). oneDNN's fast (JIT, vectorised over channels) batch normalization is chosen for this description.
     /// </summary>
     Nhwc4D,
 
-    /// <summary>A plain 2-D tensor {N, D} in <c>nc</c> format; oneDNN 2.6 runs a generic kernel for it, far slower (for measurement only).</summary>
+    /// <summary>
+    /// A 4-D tensor {N, C, H, W} in <c>nchw</c> format (each channel's values are N planes of H·W contiguous floats), the
+    /// memory order a convolution hands PyTorch's BatchNorm2d.
+    /// </summary>
+    Nchw4D,
+
+    /// <summary>A plain 2-D tensor {N, D} in <c>nc</c> format (N×D batches only); oneDNN 2.6 runs a generic kernel for it, far slower (for measurement only).</summary>
     Nc2D,
 }
 
 /// <summary>
-/// oneDNN's float32 batch normalization backward, prepared once for one shape, epsilon and thread count: the engine,
+/// oneDNN's float32 batch normalization backward, prepared once for one shape, memory order, epsilon and thread count: the engine,
 /// the stream, the forward-training and backward primitives (flags use_scale | use_shift), 64-byte aligned native
 /// buffers for every argument and the argument list. <see cref="Backward"/> then runs the primitive on those buffers with
 /// no managed allocation, so it can be timed call after call. Fill <see cref="X"/>, <see cref="Dout"/>, <see cref="Gamma"/>
@@ -39,16 +48,34 @@ public sealed unsafe class OneDnnBatchNorm : IDisposable
     /// <paramref name="eps"/> (rounded to float32, oneDNN's type for it), run on <paramref name="threads"/> OpenMP threads.
     /// </summary>
     public OneDnnBatchNorm(OneDnnLibrary library, int n, int d, double eps, int threads, OneDnnLayout layout = OneDnnLayout.Nhwc4D)
+        : this(library, SpatialShape.Planar(n, d), eps, threads, layout)
+    {
+    }
+
+    /// <summary>
+    /// Prepares the primitives for a float32 batch of <paramref name="shape"/> (N×C×H×W) stored in <paramref name="layout"/>
+    /// order, with epsilon <paramref name="eps"/> (rounded to float32, oneDNN's type for it), run on
+    /// <paramref name="threads"/> OpenMP threads.
+    /// </summary>
+    public OneDnnBatchNorm(OneDnnLibrary library, SpatialShape shape, double eps, int threads, OneDnnLayout layout = OneDnnLayout.Nhwc4D)
     {
         ArgumentNullException.ThrowIfNull(library);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(d);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.N, nameof(shape));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.C, nameof(shape));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.H, nameof(shape));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.W, nameof(shape));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
+        if (!Enum.IsDefined(layout)) throw new ArgumentOutOfRangeException(nameof(layout), layout, "not a oneDNN layout");
+        if (layout == OneDnnLayout.Nc2D && shape.PlaneSize != 1)
+            throw new ArgumentException($"a {shape.N}×{shape.C}×{shape.H}×{shape.W} batch has H·W > 1: describe it as nhwc or nchw, not nc", nameof(layout));
+        if (shape.Count > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(shape), shape, "more values than a span can hold");
         if (!(eps > 0) || !float.IsFinite((float)eps) || (float)eps <= 0)
             throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be > 0 and representable in float32.");
         _lib = library;
-        (N, D, Threads, Layout) = (n, d, threads, layout);
-        long nd = (long)n * d;
+        (Shape, Threads, Layout) = (shape, threads, layout);
+        long nd = shape.Count;
+        int d = shape.C;
         try
         {
             _x = Own(new AlignedBuffer(nd * sizeof(float)));
@@ -73,10 +100,13 @@ public sealed unsafe class OneDnnBatchNorm : IDisposable
             var md = Own(new AlignedBuffer(OneDnn.DescriptorBytes));
             var forwardDesc = Own(new AlignedBuffer(OneDnn.DescriptorBytes));
             var backwardDesc = Own(new AlignedBuffer(OneDnn.DescriptorBytes));
-            long* dims = stackalloc long[4] { n, d, 1, 1 };
-            OneDnnLibrary.Check(layout == OneDnnLayout.Nhwc4D
-                ? library.MemoryDescInitByTag(md.Pointer, 4, dims, OneDnn.DataTypeF32, OneDnn.TagNhwc)
-                : library.MemoryDescInitByTag(md.Pointer, 2, dims, OneDnn.DataTypeF32, OneDnn.TagNc), "dnnl_memory_desc_init_by_tag");
+            long* dims = stackalloc long[4] { shape.N, shape.C, shape.H, shape.W };
+            OneDnnLibrary.Check(layout switch
+            {
+                OneDnnLayout.Nhwc4D => library.MemoryDescInitByTag(md.Pointer, 4, dims, OneDnn.DataTypeF32, OneDnn.TagNhwc),
+                OneDnnLayout.Nchw4D => library.MemoryDescInitByTag(md.Pointer, 4, dims, OneDnn.DataTypeF32, OneDnn.TagNchw),
+                _ => library.MemoryDescInitByTag(md.Pointer, 2, dims, OneDnn.DataTypeF32, OneDnn.TagNc),
+            }, "dnnl_memory_desc_init_by_tag");
             uint flags = OneDnn.UseScale | OneDnn.UseShift;
             float epsF = (float)eps;
             OneDnnLibrary.Check(library.BatchNormForwardDescInit(forwardDesc.Pointer, OneDnn.ForwardTraining, md.Pointer, epsF, flags),
@@ -112,11 +142,13 @@ public sealed unsafe class OneDnnBatchNorm : IDisposable
         }
     }
 
-    /// <summary>Rows (samples).</summary>
-    public int N { get; }
+    /// <summary>The batch's shape, N×C×H×W (an N×D batch is N×D×1×1).</summary>
+    public SpatialShape Shape { get; }
 
-    /// <summary>Columns (channels).</summary>
-    public int D { get; }
+    /// <summary>Channels (the columns of an N×D batch): the length of gamma, beta, the statistics and their gradients.</summary>
+    public int Channels => Shape.C;
+
+    private int Count => (int)Shape.Count;
 
     /// <summary>OpenMP threads the primitives run on.</summary>
     public int Threads { get; }
@@ -130,32 +162,32 @@ public sealed unsafe class OneDnnBatchNorm : IDisposable
     /// <summary>oneDNN's name of the backward implementation it chose, e.g. "bnorm_jit:avx512_core".</summary>
     public string BackwardImplementation { get; } = "";
 
-    /// <summary>Input batch x, N×D row-major (native memory owned by this object).</summary>
-    public Span<float> X => Live(_x).Floats(N * D);
+    /// <summary>Input batch x, N×C×H×W values in <see cref="Layout"/> order (native memory owned by this object).</summary>
+    public Span<float> X => Live(_x).Floats(Count);
 
-    /// <summary>Upstream gradient dout, N×D.</summary>
-    public Span<float> Dout => Live(_dout).Floats(N * D);
+    /// <summary>Upstream gradient dout, in <see cref="Layout"/> order.</summary>
+    public Span<float> Dout => Live(_dout).Floats(Count);
 
-    /// <summary>Scale gamma, D.</summary>
-    public Span<float> Gamma => Live(_gamma).Floats(D);
+    /// <summary>Scale gamma, one per channel.</summary>
+    public Span<float> Gamma => Live(_gamma).Floats(Channels);
 
-    /// <summary>Shift beta, D.</summary>
-    public Span<float> Beta => Live(_beta).Floats(D);
+    /// <summary>Shift beta, one per channel.</summary>
+    public Span<float> Beta => Live(_beta).Floats(Channels);
 
-    /// <summary>Per-column mean, D: an input of <see cref="Backward"/>, written by <see cref="Forward"/>.</summary>
-    public Span<float> Mean => Live(_mean).Floats(D);
+    /// <summary>Per-channel mean: an input of <see cref="Backward"/>, written by <see cref="Forward"/>.</summary>
+    public Span<float> Mean => Live(_mean).Floats(Channels);
 
-    /// <summary>Per-column biased (1/N) variance, D: an input of <see cref="Backward"/>, written by <see cref="Forward"/>.</summary>
-    public Span<float> Variance => Live(_variance).Floats(D);
+    /// <summary>Per-channel biased (1/(N·H·W)) variance: an input of <see cref="Backward"/>, written by <see cref="Forward"/>.</summary>
+    public Span<float> Variance => Live(_variance).Floats(Channels);
 
-    /// <summary>Output dx, N×D.</summary>
-    public Span<float> Dx => Live(_dx).Floats(N * D);
+    /// <summary>Output dx, in <see cref="Layout"/> order.</summary>
+    public Span<float> Dx => Live(_dx).Floats(Count);
 
-    /// <summary>Output dgamma (oneDNN's diff_scale), D.</summary>
-    public Span<float> Dgamma => Live(_dgamma).Floats(D);
+    /// <summary>Output dgamma (oneDNN's diff_scale), one per channel.</summary>
+    public Span<float> Dgamma => Live(_dgamma).Floats(Channels);
 
-    /// <summary>Output dbeta (oneDNN's diff_shift), D.</summary>
-    public Span<float> Dbeta => Live(_dbeta).Floats(D);
+    /// <summary>Output dbeta (oneDNN's diff_shift), one per channel.</summary>
+    public Span<float> Dbeta => Live(_dbeta).Floats(Channels);
 
     /// <summary>
     /// Runs oneDNN's forward training on <see cref="X"/>, <see cref="Gamma"/>, <see cref="Beta"/>: writes <see cref="Mean"/> and
@@ -172,7 +204,7 @@ public sealed unsafe class OneDnnBatchNorm : IDisposable
             OneDnnLibrary.Check(_lib.PrimitiveCreate(&primitive, _forwardPd.Value), "dnnl_primitive_create (batch normalization forward training)");
             var forward = new DnnlHandle(primitive, _lib.PrimitiveDestroy);
             owned.Add(forward);
-            var y = new AlignedBuffer((long)N * D * sizeof(float));
+            var y = new AlignedBuffer(Shape.Count * sizeof(float));
             owned.Add(y);
             var args = Arguments(_forwardPd, "forward training",
                 [(OneDnn.ArgSrc, _x), (OneDnn.ArgScale, _gamma), (OneDnn.ArgShift, _beta),

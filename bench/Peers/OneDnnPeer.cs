@@ -7,6 +7,11 @@ namespace BnVerify.Bench.Peers;
 /// the golden cases judge it exactly as they judge BnVerify's kernels. It lives in the bench assembly (family
 /// <see cref="Family.Peer"/>), where <see cref="Registry"/> does not look: it is a peer to compare with, not one of ours.
 /// <para>
+/// Memory order: described as <see cref="OneDnnLayout.Nhwc4D"/> (the default) it computes in rows × channels, as
+/// BnVerify's N×D kernels do (<see cref="Layout.ND"/>, which is NHWC memory for an N×C×H×W batch); described as
+/// <see cref="OneDnnLayout.Nchw4D"/> it computes in NCHW (<see cref="Layout.NCHW"/>), as the spatial-nchw kernels do.
+/// </para>
+/// <para>
 /// Statistics: <see cref="BatchNormBackward{T}.Compute"/> gives oneDNN the cache's mean and variance (float32, rounded from
 /// the float64 forward), the same inputs every BnVerify backward reads, so the checker judges oneDNN's backward alone, as
 /// it judges ours. oneDNN's own forward would add its forward's rounding (float32 column sums of x, whose error grows as
@@ -14,35 +19,45 @@ namespace BnVerify.Bench.Peers;
 /// (<see cref="PeerSet"/>) do run oneDNN's forward training once, outside the timing, to produce the statistics.
 /// </para>
 /// <para>
-/// Each call prepares a <see cref="OneDnnBatchNorm"/> for the problem's shape (N×D as {N, D, 1, 1} nhwc), copies the inputs
-/// into its buffers, runs the backward and copies the gradients out: fine for the checker's small problems; the benchmark
-/// times a prepared <see cref="OneDnnBatchNorm"/> instead.
+/// Each call prepares a <see cref="OneDnnBatchNorm"/> for the problem's shape, copies the inputs into its buffers, runs
+/// the backward and copies the gradients out: fine for the checker's small problems; the benchmark times a prepared
+/// <see cref="OneDnnBatchNorm"/> instead.
 /// </para>
 /// </summary>
 public sealed class OneDnnBackwardF32 : BatchNormBackward<float>
 {
     private readonly OneDnnLibrary _library;
-    private readonly OneDnnLayout _layout;
 
-    /// <summary>The peer on <paramref name="threads"/> OpenMP threads, under the benchmark id <paramref name="id"/>.</summary>
+    /// <summary>The peer on <paramref name="threads"/> OpenMP threads, under the benchmark id <paramref name="id"/>, given the batch as <paramref name="layout"/>.</summary>
     public OneDnnBackwardF32(OneDnnLibrary library, string id, int threads, OneDnnLayout layout = OneDnnLayout.Nhwc4D)
         : base(BackwardInfo.Correct(id,
-            $"oneDNN {library?.Version} ({library?.Name}): batch normalization backward through its C API, N×D as " +
-            $"{(layout == OneDnnLayout.Nhwc4D ? "{N, D, 1, 1} nhwc" : "{N, D} nc")}, {threads} OpenMP thread{(threads == 1 ? "" : "s")}",
-            Family.Peer))
+            $"oneDNN {library?.Version} ({library?.Name}): batch normalization backward through its C API, the batch as " +
+            $"{Described(layout)}, {threads} OpenMP thread{(threads == 1 ? "" : "s")}",
+            Family.Peer), layout == OneDnnLayout.Nchw4D ? Layout.NCHW : Layout.ND)
     {
         ArgumentNullException.ThrowIfNull(library);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
-        (_library, Threads, _layout) = (library, threads, layout);
+        (_library, Threads, OneDnnLayout) = (library, threads, layout);
     }
 
     /// <summary>OpenMP threads oneDNN runs on.</summary>
     public int Threads { get; }
 
+    /// <summary>How the batch is described to oneDNN.</summary>
+    public OneDnnLayout OneDnnLayout { get; }
+
+    /// <summary>The tensor oneDNN is given, in words: "{N, C, H, W} nhwc", "{N, C, H, W} nchw" or "{N, D} nc".</summary>
+    public static string Described(OneDnnLayout layout) => layout switch
+    {
+        OneDnnLayout.Nhwc4D => "{N, C, H, W} nhwc (an N×D batch as {N, D, 1, 1})",
+        OneDnnLayout.Nchw4D => "{N, C, H, W} nchw",
+        _ => "{N, D} nc",
+    };
+
     /// <inheritdoc />
     protected override void Compute(BatchNormCache<float> cache, ReadOnlySpan<float> dout, Span<float> dx, Span<float> dgamma, Span<float> dbeta)
     {
-        using var bn = new OneDnnBatchNorm(_library, cache.N, cache.D, cache.Eps, Threads, _layout);
+        using var bn = new OneDnnBatchNorm(_library, cache.Shape, cache.Eps, Threads, OneDnnLayout);
         cache.X.CopyTo(bn.X);
         dout.CopyTo(bn.Dout);
         cache.Gamma.CopyTo(bn.Gamma);
@@ -58,8 +73,11 @@ public sealed class OneDnnBackwardF32 : BatchNormBackward<float>
 
 /// <summary>
 /// The peer rows of one benchmark run: oneDNN on one thread (<c>onednn-f32</c>) and, when the run has more than one
-/// thread, on the run's thread count (<c>onednn-parallel-f32</c>); or, when oneDNN cannot be loaded, no rows and a
-/// one-line reason with the install command. Prepared primitives are kept per (id, shape) until <see cref="Dispose"/>.
+/// thread, on the run's thread count (<c>onednn-parallel-f32</c>), given the batch channels last (nhwc, its fast path);
+/// and the same two on NCHW data (<c>onednn-nchw-f32</c>, <c>onednn-nchw-parallel-f32</c>), timed at N×C×H×W shapes only
+/// (at an N×D shape nchw is the plain row-major tensor that oneDNN runs through a generic kernel; see
+/// <see cref="AppliesAt"/>). When oneDNN cannot be loaded: no rows and a one-line reason with the install command.
+/// Prepared primitives are kept per (id, shape) until <see cref="Dispose"/>.
 /// </summary>
 public sealed class PeerSet : IDisposable
 {
@@ -69,14 +87,25 @@ public sealed class PeerSet : IDisposable
     /// <summary>The multi-thread peer's id (thread count = the run's --threads).</summary>
     public const string ParallelId = "onednn-parallel-f32";
 
+    /// <summary>The one-thread peer on NCHW data.</summary>
+    public const string NchwOneThreadId = "onednn-nchw-f32";
+
+    /// <summary>The multi-thread peer on NCHW data.</summary>
+    public const string NchwParallelId = "onednn-nchw-parallel-f32";
+
+    /// <summary>Every peer id a run can have, in the order the rows are listed.</summary>
+    public static IReadOnlyList<string> AllIds { get; } = [OneThreadId, ParallelId, NchwOneThreadId, NchwParallelId];
+
     private readonly Dictionary<(string Id, string Shape), OneDnnBatchNorm> _prepared = [];
 
-    private PeerSet(OneDnnLibrary? library, IReadOnlyList<OneDnnBackwardF32> peers, string? unavailable, (string Forward, string Backward)? implementations = null)
+    private PeerSet(OneDnnLibrary? library, IReadOnlyList<OneDnnBackwardF32> peers, string? unavailable,
+        (string Forward, string Backward)? implementations = null, (string Forward, string Backward)? nchwImplementations = null)
     {
         Library = library;
         Peers = peers;
         Unavailable = unavailable;
         Implementations = implementations;
+        NchwImplementations = nchwImplementations;
     }
 
     /// <summary>A set with no peers and no message (a run without float32).</summary>
@@ -92,12 +121,14 @@ public sealed class PeerSet : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         if (!OneDnnLibrary.TryLoad(libraryName, openMpLibraryName, out var library, out var unavailable))
             return new PeerSet(null, [], unavailable);
-        (string, string) implementations;
+        (string, string) implementations, nchwImplementations;
         try
         {
-            // A probe: the primitives of a small problem, and the names of the implementations oneDNN chose for them.
+            // Probes: the primitives of small problems, and the names of the implementations oneDNN chose for them.
             using var probe = new OneDnnBatchNorm(library, 64, 256, 1e-5, 1);
             implementations = (probe.ForwardImplementation, probe.BackwardImplementation);
+            using var nchwProbe = new OneDnnBatchNorm(library, new SpatialShape(4, 64, 14, 14), 1e-5, 1, OneDnnLayout.Nchw4D);
+            nchwImplementations = (nchwProbe.ForwardImplementation, nchwProbe.BackwardImplementation);
         }
         catch (OneDnnException e)
         {
@@ -105,11 +136,26 @@ public sealed class PeerSet : IDisposable
         }
         var peers = new List<OneDnnBackwardF32> { new(library, OneThreadId, 1) };
         if (threads > 1) peers.Add(new OneDnnBackwardF32(library, ParallelId, threads));
-        return new PeerSet(library, peers, null, implementations);
+        peers.Add(new OneDnnBackwardF32(library, NchwOneThreadId, 1, OneDnnLayout.Nchw4D));
+        if (threads > 1) peers.Add(new OneDnnBackwardF32(library, NchwParallelId, threads, OneDnnLayout.Nchw4D));
+        return new PeerSet(library, peers, null, implementations, nchwImplementations);
     }
 
     /// <summary>True for a peer id (<c>onednn-*</c>), whether or not the library is present.</summary>
     public static bool IsPeer(string id) => id?.StartsWith("onednn-", StringComparison.Ordinal) == true;
+
+    /// <summary>True for a peer id that runs on the run's thread count rather than one thread.</summary>
+    public static bool IsParallel(string id) => id is ParallelId or NchwParallelId;
+
+    /// <summary>True for a peer id given the batch in NCHW order.</summary>
+    public static bool IsNchw(string id) => id is NchwOneThreadId or NchwParallelId;
+
+    /// <summary>
+    /// True when a name is timed at <paramref name="shape"/>: everything but the NCHW peers, which are timed at N×C×H×W
+    /// shapes only (at an N×D shape their tensor is the nc one that oneDNN 2.6 runs 70–90× slower, a row that says
+    /// nothing about batch normalization after a convolution).
+    /// </summary>
+    public static bool AppliesAt(string id, string shape) => !IsNchw(id) || BenchmarkOptions.Spatial(shape) is not null;
 
     /// <summary>The loaded library (null when unavailable).</summary>
     public OneDnnLibrary? Library { get; }
@@ -126,23 +172,30 @@ public sealed class PeerSet : IDisposable
     /// </summary>
     public (string Forward, string Backward)? Implementations { get; }
 
+    /// <summary>
+    /// oneDNN's names of the implementations it chose for a 4×64×14×14 nchw problem when loaded (the NCHW peers'); null
+    /// when unavailable.
+    /// </summary>
+    public (string Forward, string Backward)? NchwImplementations { get; }
+
     /// <summary>The peer with this id; throws <see cref="KeyNotFoundException"/> when there is none.</summary>
     public OneDnnBackwardF32 Get(string id) =>
         Peers.FirstOrDefault(p => p.Info.Id == id) ?? throw new KeyNotFoundException($"no peer '{id}' in this run{(Unavailable is null ? "" : ": " + Unavailable)}");
 
     /// <summary>
     /// The call to time for peer <paramref name="id"/> at <paramref name="shape"/>: the benchmark's float32 data
-    /// (<see cref="BenchData{T}"/>) copied once into a prepared <see cref="OneDnnBatchNorm"/>, oneDNN's forward training
-    /// run once for the mean and variance, then the backward alone.
+    /// (<see cref="BenchData{T}"/>, in the peer's memory order) copied once into a prepared <see cref="OneDnnBatchNorm"/>,
+    /// oneDNN's forward training run once for the mean and variance, then the backward alone.
     /// </summary>
     public Action Bind(string id, string shape)
     {
         var peer = Get(id);
+        if (!AppliesAt(id, shape)) throw new ArgumentException($"{id} is timed at N×C×H×W shapes only, not at {shape}", nameof(shape));
         if (!_prepared.TryGetValue((id, shape), out var bn))
         {
-            var data = BenchData<float>.For(shape);
+            var data = BenchData<float>.For(shape, peer.Layout);
             var cache = data.Cache;
-            bn = new OneDnnBatchNorm(Library!, cache.N, cache.D, cache.Eps, peer.Threads);
+            bn = new OneDnnBatchNorm(Library!, cache.Shape, cache.Eps, peer.Threads, peer.OneDnnLayout);
             cache.X.CopyTo(bn.X);
             data.Dout.CopyTo(bn.Dout);
             cache.Gamma.CopyTo(bn.Gamma);
