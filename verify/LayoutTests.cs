@@ -187,6 +187,8 @@ public sealed class LayoutTests
     [InlineData(2, 4, 2, 3)]
     [InlineData(4, 33, 5, 3)]
     [InlineData(2, 3, 56, 56)]
+    [InlineData(3, 4, 8, 8)]
+    [InlineData(50, 3, 7, 7)]
     public void The_NCHW_kernel_gives_the_same_bits_on_any_thread_count_and_with_either_store(int n, int c, int h, int w)
     {
         var s = new SpatialShape(n, c, h, w);

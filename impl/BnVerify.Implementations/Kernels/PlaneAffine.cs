@@ -13,7 +13,8 @@ namespace BnVerify.Kernels;
 /// order, not plane by plane: a plane of H·W values rarely fills whole vectors (7×7 = 49), and a per-plane loop would end every
 /// plane with a scalar tail and, with non-temporal stores, need an alignment peel per plane, whose ordinary stores into the
 /// same cache lines as the streaming ones defeat write-combining. A vector inside one plane uses that plane's broadcast
-/// constants; a vector straddling planes gets its constants lane by lane (one in ⌈H·W/lanes⌉ vectors at most). The run is
+/// constants; a vector straddling two planes (one in ⌈H·W/lanes⌉ vectors at most) blends the two planes' constants at the
+/// boundary lane, and only planes shorter than a vector get their constants lane by lane. The run is
 /// peeled once to a 64-byte boundary of dx for non-temporal stores. Every element gets exactly the scalar operations
 /// FMA(a, dout, FMA(b, x, c)), so the result does not depend on the path, the width or the thread count.
 /// </para>
@@ -94,9 +95,16 @@ public static class PlaneAffine
                 {
                     dxv = TW.FusedMultiplyAdd(va, TW.Load(ref *g, (nuint)e), TW.FusedMultiplyAdd(vb, TW.Load(ref *x, (nuint)e), vc));
                 }
+                else if (planeSize >= w)
+                {
+                    // Straddles two planes: lanes below the boundary take this channel's constants, the rest the next one's.
+                    var low = TW.LowLanes(planeEnd - e);
+                    dxv = TW.FusedMultiplyAdd(TW.Select(low, va, TW.Broadcast(a[ch + 1])), TW.Load(ref *g, (nuint)e),
+                        TW.FusedMultiplyAdd(TW.Select(low, vb, TW.Broadcast(b[ch + 1])), TW.Load(ref *x, (nuint)e), TW.Select(low, vc, TW.Broadcast(c[ch + 1]))));
+                }
                 else
                 {
-                    // Straddles planes: each lane's own channel's constants, walking the plane boundaries (no division:
+                    // Straddles several planes (shorter than a vector): each lane's own channel's constants, walking the plane boundaries (no division:
                     // one per lane cost more than the memory traffic of the vector at 7×7 float32 planes).
                     int lc = ch, lcEnd = planeEnd;
                     for (int l = 0; l < w; l++)

@@ -48,6 +48,15 @@ public interface ISimdWidth<T, TVec>
 
     /// <summary>The sum of the elements.</summary>
     static abstract T Sum(TVec value);
+
+    /// <summary>
+    /// A lane mask: all bits set in lanes 0 .. <paramref name="count"/> − 1, clear in the rest (the NCHW kernels split a
+    /// vector at a plane boundary with it).
+    /// </summary>
+    static abstract TVec LowLanes(int count);
+
+    /// <summary>Per lane, <paramref name="whereSet"/> where <paramref name="mask"/> is set, else <paramref name="whereClear"/>.</summary>
+    static abstract TVec Select(TVec mask, TVec whereSet, TVec whereClear);
 }
 
 /// <summary>Which <see cref="ISimdWidth{T, TVec}"/> the kernels run at on this machine.</summary>
@@ -108,6 +117,14 @@ public readonly struct Width512<T> : ISimdWidth<T, Vector512<T>> where T : unman
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector512<T> value) => Vector512.Sum(value);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> LowLanes(int count) => Vector512.LessThan(Vector512<T>.Indices, Vector512.Create(T.CreateTruncating(count)));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Select(Vector512<T> mask, Vector512<T> whereSet, Vector512<T> whereClear) => Vector512.ConditionalSelect(mask, whereSet, whereClear);
 }
 
 /// <summary>256-bit vectors (<see cref="Vector256{T}"/>; AVX2 on x64).</summary>
@@ -159,6 +176,14 @@ public readonly struct Width256<T> : ISimdWidth<T, Vector256<T>> where T : unman
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector256<T> value) => Vector256.Sum(value);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LowLanes(int count) => Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(count)));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whereSet, Vector256<T> whereClear) => Vector256.ConditionalSelect(mask, whereSet, whereClear);
 }
 
 /// <summary>128-bit vectors (<see cref="Vector128{T}"/>; SSE on x64, AdvSimd on Arm64, software elsewhere).</summary>
@@ -210,6 +235,14 @@ public readonly struct Width128<T> : ISimdWidth<T, Vector128<T>> where T : unman
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector128<T> value) => Vector128.Sum(value);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> LowLanes(int count) => Vector128.LessThan(Vector128<T>.Indices, Vector128.Create(T.CreateTruncating(count)));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Select(Vector128<T> mask, Vector128<T> whereSet, Vector128<T> whereClear) => Vector128.ConditionalSelect(mask, whereSet, whereClear);
 }
 
 /// <summary>
