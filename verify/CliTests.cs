@@ -430,6 +430,19 @@ public class CliBenchmarkSuiteTests
         Assert.False(BenchTargets.RunsOnOneThread("bandwidth-mt-f64", "128x64", 2));
     }
 
+    [Fact]
+    public void One_worker_or_several_is_decided_by_the_kernels_own_split()
+    {
+        // The rows × channels kernels split 256-row chunks, the NCHW ones channels: at 256×256 with no size threshold the
+        // first has one chunk (one thread, so the thread CPU clock may time it) and the second two workers (wall clock only:
+        // the calling thread's CPU time would miss the other worker's half).
+        Assert.True(BenchTargets.RunsOnOneThread("fused-simd-parallel-f32:parallel-threshold=0", "256x256", 2));
+        Assert.False(BenchTargets.RunsOnOneThread("spatial-nchw-parallel-f32:parallel-threshold=0", "256x256", 2));
+        Assert.False(BenchTargets.RunsOnOneThread("spatial-nchw-parallel-f32:parallel-threshold=0", "1x64x8x8", 2));
+        Assert.True(BenchTargets.RunsOnOneThread("spatial-nchw-parallel-f32", "1x64x8x8", 2));
+        Assert.True(BenchTargets.RunsOnOneThread("spatial-nchw-parallel-f32:parallel-threshold=0", "1x1x8x8", 2));
+    }
+
     [Theory]
     [InlineData("--variant", "nope:prefetch=off", "unknown implementation id 'nope'")]
     [InlineData("--variant", "seed001-staged:prefetch=off", "has no kernel options")]

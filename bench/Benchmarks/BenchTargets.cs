@@ -78,7 +78,9 @@ public static class BenchTargets
 
     /// <summary>
     /// True when the name runs on the calling thread alone at <paramref name="shape"/>: a one-thread yardstick, a one-thread
-    /// implementation, or a multi-core kernel below its parallel threshold (<see cref="FusedBackward.WorkersFor"/>). Such a
+    /// implementation, or a multi-core kernel that gives the shape one worker (<see cref="FusedBackward.WorkersFor"/> for the
+    /// rows × channels kernels, which split rows; <see cref="SpatialFusedBackward.WorkersFor"/> for the NCHW ones, which split
+    /// channels, also at an N×D shape). Such a
     /// pair is compared on the thread CPU clock (<see cref="Gate.GateMeasurement"/>). A peer never counts: oneDNN runs on
     /// its own OpenMP threads, so only the wall clock sees its work.
     /// </summary>
@@ -86,9 +88,13 @@ public static class BenchTargets
     {
         if (PeerSet.IsPeer(id)) return false;
         if (IsYardstick(id)) return !IsMultiCore(id, threads);
-        if (Resolve(id, threads, registry) is not ITunableBackward tunable) return true;
+        var impl = Resolve(id, threads, registry);
+        if (impl is not ITunableBackward tunable) return true;
         var (n, d) = BenchmarkOptions.ParseShape(shape);
-        return FusedBackward.WorkersFor(n, d, TypeOf(id, registry) == "f32" ? 4 : 8, tunable.Options) == 1;
+        int size = TypeOf(id, registry) == "f32" ? 4 : 8;
+        return (impl.Layout == Layout.NCHW
+            ? SpatialFusedBackward.WorkersFor(BenchmarkOptions.Spatial(shape) ?? SpatialShape.Planar(n, d), size, tunable.Options)
+            : FusedBackward.WorkersFor(n, d, size, tunable.Options)) == 1;
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ public sealed record GateOptions(
     /// <summary>
     /// The memory-bound shapes: 32 MiB per N×D array in both types (4096×1024 float64, 8192×1024 float32), so x, dout and dx
     /// together are 96 MiB, three times the 32 MiB last-level cache a core of this EPYC VM has, with dx above the 16 MiB from
-    /// which the kernels use non-temporal stores and each array above the 8 MiB from which the parallel kernels split rows.
+    /// which the kernels use non-temporal stores and each array above the 2 MiB from which the parallel kernels split rows.
     /// </summary>
     public static IReadOnlyDictionary<string, string> DefaultMemoryShapes { get; } = new Dictionary<string, string> { ["f64"] = "4096x1024", ["f32"] = "8192x1024" };
 

@@ -20,10 +20,11 @@ public enum NonTemporal
 /// <param name="Threads">Most workers the kernel may use (1: one thread).</param>
 /// <param name="Stores">When dx is written with non-temporal stores.</param>
 /// <param name="ParallelThresholdBytes">
-/// Below this many bytes per N×D array the kernel runs on one thread whatever <paramref name="Threads"/> says: the data
-/// sits in the caches and a second thread costs more than it saves. Measured on the 2-core EPYC VM (min of many runs,
-/// 1 vs 2 threads; README): float64 gains 1.19× at 1024×1024 (8 MiB) and 1.76× at 2048×1024 (16 MiB), loses 8% at
-/// 512×1024 (4 MiB); float32 is even at 2048×1024 (8 MiB).
+/// Below this many bytes per N×D array the kernel runs on one thread whatever <paramref name="Threads"/> says: the
+/// second worker's start and join cost more than it saves. Measured on the 2-core AVX-512 EPYC VM as the paired cost of
+/// <c>parallel-threshold=0</c> against the default in one run (`bench --quick --variant`, README "Multi-core threshold"):
+/// two workers lose 25–80% at 128–256 KiB per array (8×64×8×8), are mixed at 512 KiB–1 MiB (−31% to +15%), and gain
+/// 12–46% at every shape from 2 MiB on (512×512 float64, 1024×512, 4096×256, 32×256×14×14, 1024×1024 float32).
 /// </param>
 /// <param name="NonTemporalThresholdBytes">
 /// From this many bytes of dx on, <see cref="NonTemporal.WhenLarge"/> writes dx with non-temporal stores: then x, dout
@@ -53,8 +54,8 @@ public sealed record KernelOptions(
     /// <summary>The vector width the kernels run at: the narrower of <see cref="MaxVectorBits"/> and <see cref="SimdWidth.Widest"/>.</summary>
     public int VectorBits => Math.Min(MaxVectorBits, SimdWidth.Widest);
 
-    /// <summary>The measured default of <see cref="ParallelThresholdBytes"/>: 8 MiB per array.</summary>
-    public const long DefaultParallelThresholdBytes = 8L << 20;
+    /// <summary>The measured default of <see cref="ParallelThresholdBytes"/>: 2 MiB per array.</summary>
+    public const long DefaultParallelThresholdBytes = 2L << 20;
 
     /// <summary>The measured default of <see cref="NonTemporalThresholdBytes"/>: 16 MiB of dx.</summary>
     public const long DefaultNonTemporalThresholdBytes = 16L << 20;

@@ -38,7 +38,7 @@ public sealed record ScheduledShape(int N, int D, ShapeClass Class)
 /// The shapes every run checks by design rather than by luck (issue 12): the edge shapes (N = 1, 2, 3; D = 1) and
 /// shapes that straddle the boundaries kernels use — one below, at and one above every power of two from 4 to 4096
 /// rows and from 4 to 1024 columns — up to N = 4096 and D = 1025, and one 2048×1024 shape (16 MiB per float64 array,
-/// past the fast kernels' 8 MiB multi-core and 16 MiB non-temporal thresholds).
+/// past the fast kernels' 2 MiB multi-core and 16 MiB non-temporal thresholds).
 /// <para>
 /// A boundary shape pairs the large dimension with a small one (N = 1025 with D ≤ 9, D = 1025 with N ≤ 9), so it costs
 /// O(N·D) work, not O(N²·D): where N²·D exceeds <see cref="CheckOptions.FiniteDifferenceBudget"/> the checker judges
@@ -140,7 +140,7 @@ public sealed class ShapeSchedule
         // Both axes one past a boundary (tiles over rows and columns).
         foreach (int b in PowersOfTwo(128)) shapes.Add(new ScheduledShape(b + 1, b + 1, ShapeClass.BothBoundary));
 
-        // One shape past the fast kernels' multi-core (8 MiB) and non-temporal (16 MiB) thresholds in float64 and float32.
+        // One shape past the fast kernels' multi-core (2 MiB) and non-temporal (16 MiB) thresholds in float64 and float32.
         if (scale) shapes.Add(new ScheduledShape(2048, 1024, ShapeClass.Scale));
 
         // Smallest first (stable for equal sizes): the first failing scheduled case of a run is its smallest.
