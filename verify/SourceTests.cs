@@ -157,11 +157,18 @@ public sealed class SourceTests
         Assert.Equal("channels", Assert.Throws<ArgumentOutOfRangeException>(() => ProblemSource.AsSpatial(3, 0)).ParamName);
         Assert.StartsWith("77 scheduled shapes, as N·H·W rows × C channels (11 edge: ", spatial.Describe(5), StringComparison.Ordinal);
         Assert.Contains("; 1 at scale: 2048×1024) + 5 random NCHW", spatial.Describe(5), StringComparison.Ordinal);
-        // Without a schedule a negative index would reach the generator (and draw), not a list's indexer: refused too.
+        // A negative index is refused by the source itself, naming the value: without that guard it would fall to the
+        // schedule list's indexer (−1 < Count), whose exception has the same type and parameter name but no actual value.
         var randomOnly = ProblemSource.RandomOnly();
-        Assert.Equal("index", Assert.Throws<ArgumentOutOfRangeException>(() => randomOnly.Case(1, -1)).ParamName);
-        Assert.Equal("index", Assert.Throws<ArgumentOutOfRangeException>(() => randomOnly.ClassOf(-1)).ParamName);
+        foreach (var refused in new[] { Assert.Throws<ArgumentOutOfRangeException>(() => randomOnly.Case(1, -1)),
+                                        Assert.Throws<ArgumentOutOfRangeException>(() => randomOnly.ClassOf(-1)),
+                                        Assert.Throws<ArgumentOutOfRangeException>(() => ProblemSource.Default.Case(1, -2)) })
+        {
+            Assert.Equal("index", refused.ParamName);
+            Assert.NotNull(refused.ActualValue);
+        }
         Assert.Throws<ArgumentNullException>(() => new ProblemSource(GeneratorRange.Default, null!));
+        Assert.Equal("shapes", Assert.Throws<ArgumentNullException>(() => ShapeSchedule.Of("none", null!)).ParamName);
         Assert.Throws<ArgumentNullException>(() => new ProblemSource(null!, ShapeSchedule.None));
         Assert.Throws<ArgumentNullException>(() => ProblemGenerator.Generate(null!));
         Assert.Throws<ArgumentNullException>(() => ProblemGenerator.Generate(null!, 2, 2));
