@@ -26,6 +26,20 @@ public sealed class FiniteDifferenceOracleTests
     }
 
     [Fact]
+    public void The_oracles_name_themselves_and_refuse_null_naming_the_argument()
+    {
+        // Found by the oracles-and-shrinker scope's run of 2026-12-03: without these guards each call fails later with a
+        // NullReferenceException that names nothing, and the reference's name is what a failure message calls the oracle.
+        Assert.Equal("finite differences", FiniteDifferenceOracle.Compute(P).Oracle);
+        Assert.Equal("p", Assert.Throws<ArgumentNullException>(() => DirectionalOracle.DirectionalDerivative(null!, [], [], [])).ParamName);
+        Assert.Equal("impl", Assert.Throws<ArgumentNullException>(() => GradientChecker.Judge(null!, P, [])).ParamName);
+        var reference = FiniteDifferenceOracle.Compute(P);
+        Assert.Equal("actual", Assert.Throws<ArgumentNullException>(() =>
+            GradientChecker.CompareElements(null!, reference, ErrorModel.For(P), ErrorModel.Float64Roundoff)).ParamName);
+        Assert.Equal("random", Assert.Throws<ArgumentNullException>(() => GradientChecker.Gaussian(null!)).ParamName);
+    }
+
+    [Fact]
     public void The_step_of_gamma_and_beta_is_the_larger_of_1_and_gamma_plus_beta_in_magnitude()
     {
         foreach (var g in new[] { GradientName.Dgamma, GradientName.Dbeta })

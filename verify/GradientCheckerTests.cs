@@ -328,6 +328,25 @@ public sealed class GradientCheckerTests
     // ---- the guarded call ----
 
     [Fact]
+    public void A_new_calling_thread_gets_a_new_named_background_worker()
+    {
+        // From a thread of its own, so the worker is created here and not reused from an earlier test on this test thread
+        // (a reused worker hid a worker that was not a background thread from the mutation run of 2026-12-03).
+        (int Caller, int Worker, bool Background, string? Name) seen = default;
+        var thread = new Thread(() =>
+        {
+            var outcome = GuardedCall.Run(() => (Environment.CurrentManagedThreadId, Thread.CurrentThread.IsBackground, Thread.CurrentThread.Name),
+                TimeSpan.FromSeconds(30));
+            seen = (Environment.CurrentManagedThreadId, outcome.Result.Item1, outcome.Result.Item2, outcome.Result.Item3);
+        });
+        thread.Start();
+        thread.Join();
+        Assert.NotEqual(seen.Caller, seen.Worker);
+        Assert.True(seen.Background, "a hung call must not keep the process alive");
+        Assert.Equal("bnverify guarded call", seen.Name);
+    }
+
+    [Fact]
     public void A_guarded_call_runs_on_one_background_worker_per_calling_thread_and_a_new_one_after_a_hang()
     {
         int caller = Environment.CurrentManagedThreadId;

@@ -194,7 +194,7 @@ public static class ReportWriter
         sb.AppendLine(c, $"- **ratio** = median time / median time of `{BenchmarkSuite.BaselineId}` (float64) at the same shape; **speed-up** = 1/ratio.");
         sb.AppendLine("- **verdict** comes from the checker (`Verifier`: 20 random problems of a fixed seed and the golden cases) just before the run. FLAWED rows are listed but never ranked.");
         sb.AppendLine("- **allocated** = bytes allocated per call ([MemoryDiagnoser]).");
-        sb.AppendLine("- **layout** (N×C×H×W shapes): the memory order the implementation computes in: NCHW, or NHWC for the rows × channels implementations (the N×D kernels on N·H·W rows) and the oneDNN peer. All are timed on the same values against the same yardsticks; bytes = 5·N·C·H·W·sizeof(T).");
+        sb.AppendLine("- **layout** (N×C×H×W shapes): the memory order the implementation computes in: NCHW (also the onednn-nchw-* peers), or NHWC for the rows × channels implementations (the N×D kernels on N·H·W rows) and the other oneDNN peers. All are timed on the same values against the same yardsticks; bytes = 5·N·C·H·W·sizeof(T).");
         sb.AppendLine("- **peer** rows (_(peer)_ after the id) are another library's backward (oneDNN), not BnVerify's: checked by the same checker and ranked with the others. " +
                       "Under each table, **peer / BnVerify** = the peer's time divided by a BnVerify kernel's of the same element type and thread count (above 1: BnVerify is faster): " +
                       "from the medians above, and **paired**: the median (interquartile range, extremes) of the per-round ratios of the paired rounds, where the two ran back to back in every round — the figure to judge by.");
