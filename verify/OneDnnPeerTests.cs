@@ -106,9 +106,7 @@ public sealed class OneDnnPeerTests(ITestOutputHelper output)
         var peer = new OneDnnBackwardF32(Library(), layout == OneDnnLayout.Nchw4D ? PeerSet.NchwOneThreadId : PeerSet.OneThreadId, 1, layout);
         var cases = CaseFile.Expand(Path.Combine(AppContext.BaseDirectory, "golden", "torch-nchw")).Select(CaseFile.Load).ToList();
         Assert.Equal(11, cases.Count);
-        var failures = cases.Select(c => (c.Name, Result: GradientChecker.CheckAgainst(peer, c.Problem, c.Expected!, "golden: torch-nchw")))
-            .Where(r => !r.Result.Pass).Select(r => $"{r.Name}: {r.Result.Summary()}").ToList();
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        GoldenChecks.AssertAgreesWithEvery(peer, cases, "golden: torch-nchw");
     }
 
     [Fact]
@@ -133,9 +131,7 @@ public sealed class OneDnnPeerTests(ITestOutputHelper output)
         var peer = Peer();
         var cases = CaseFile.Expand(Path.Combine(AppContext.BaseDirectory, "golden", "torch")).Select(CaseFile.Load).ToList();
         Assert.Equal(17, cases.Count);
-        var failures = cases.Select(c => (c.Name, Result: GradientChecker.CheckAgainst(peer, c.Problem, c.Expected!, "golden: torch")))
-            .Where(r => !r.Result.Pass).Select(r => $"{r.Name}: {r.Result.Summary()}").ToList();
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        GoldenChecks.AssertAgreesWithEvery(peer, cases, "golden: torch");
     }
 
     [Fact]
