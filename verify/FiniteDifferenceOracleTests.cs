@@ -68,6 +68,37 @@ public sealed class FiniteDifferenceOracleTests
         Assert.True(FiniteDifferenceOracle.StepOf(P, GradientName.Dx, 1) > 10 * FiniteDifferenceOracle.StepOf(P, GradientName.Dx, 0));
     }
 
+    [Fact]
+    public void Each_bound_is_the_gap_between_steps_h_and_2h_plus_the_documented_rounding_of_L_over_h()
+    {
+        // The class comment's bound, recomputed here from its formula for every element: |D(h) − D(2h)| + R/h with
+        // R = 8u·Σ_i |dout_i|·(|gamma|·(|xhat_i| + N + κ) + |beta|) over the element's column. D(h) and D(2h) are the
+        // oracle's own public central differences, so the gap is the same double; R is summed in the same order, so the
+        // two agree to a few roundings of R/h (1e-12 of it is thousands of ulps). Pins the terms a multiple-of-the-
+        // allowance test cannot see: which row's xhat enters R (|xhat| differs by about 1 between rows here, N + κ ≈ 5),
+        // and the second step being 2h (at h = 5 for column 0's gamma and beta, 2/h would be another step).
+        var model = ErrorModel.For(P);
+        var reference = FiniteDifferenceOracle.Compute(P);
+        int n = P.N, d = P.D;
+        foreach (var g in Gradients.All)
+        {
+            var bounds = reference.BoundsOf(g);
+            for (int k = 0; k < bounds.Length; k++)
+            {
+                int j = g == GradientName.Dx ? k % d : k;
+                double rounding = 0;
+                for (int i = 0; i < n; i++)
+                    rounding += Math.Abs(P.Dout[i * d + j]) * (Math.Abs(P.Gamma[j]) * (Math.Abs(model.Xhat[i * d + j]) + n + model.Kappa[j]) + Math.Abs(P.Beta[j]));
+                rounding *= 8 * ErrorModel.Float64Roundoff;
+                double h = FiniteDifferenceOracle.StepOf(P, g, k);
+                double gap = Math.Abs(FiniteDifferenceOracle.CentralDifference(P, g, k, h) - FiniteDifferenceOracle.CentralDifference(P, g, k, 2 * h));
+                double expected = gap + rounding / h;
+                Assert.True(Math.Abs(bounds[k] - expected) <= 1e-12 * rounding / h,
+                    $"{g}[{k}]: bound {bounds[k]:R}, the formula gives {expected:R} (gap {gap:R}, R/h {rounding / h:R})");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(-1e-3)]

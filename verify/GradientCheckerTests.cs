@@ -163,6 +163,31 @@ public sealed class GradientCheckerTests
     }
 
     [Fact]
+    public void When_every_element_passes_the_nearest_to_its_bound_is_reported_not_the_largest_error_and_ties_keep_the_first()
+    {
+        // Column 0 (unit ≈ 1): 0.3 of a bound of 1 against 0.2 of a bound of 0.25. The second is nearer its bound though
+        // its error (and its error times its bound) is smaller.
+        var nearer = DxVerdict([0.3, 0, 0.2, 0], [1, 1, 0.25, 1]);
+        Assert.True(nearer.Pass);
+        Assert.Equal((1, 0), (nearer.Worst.Row, nearer.Worst.Col));
+        // A bound of 0 met exactly (0 of 0) is at 0 of its bound, not at it: 0.5 of a bound of 1 is reported.
+        var exact = DxVerdict([0, 0, 0.5, 0], [0, 1, 1, 1]);
+        Assert.Equal((1, 0), (exact.Worst.Row, exact.Worst.Col));
+        // All at 0 of their bounds, one of them 0 of 0: the first element stays.
+        var ties = DxVerdict([0, 0, 0, 0], [0, 1, 1, 1]);
+        Assert.Equal((0, 0), (ties.Worst.Row, ties.Worst.Col));
+    }
+
+    [Fact]
+    public void Failing_elements_are_ranked_by_their_error_in_natural_units_before_their_error_over_their_bound()
+    {
+        // Column 0 (unit ≈ 1): 3 over a bound of 1 (3 units, 3 bounds) against 2 over a bound of 0.1 (2 units, 20 bounds).
+        var v = DxVerdict([3, 0, 2, 0], [1, 1, 0.1, 1]);
+        Assert.False(v.Pass);
+        Assert.Equal((0, 0), (v.Worst.Row, v.Worst.Col));
+    }
+
+    [Fact]
     public void A_NaN_is_reported_before_any_finite_error_even_an_infinite_one_in_units()
     {
         // Column 0: 5 against 0 (a finite error) and a NaN; column 1 (unit 0): 1 against 0 (+∞ in units) and a NaN.
@@ -305,6 +330,23 @@ public sealed class GradientCheckerTests
         {
             gate.Set();
         }
+    }
+
+    [Fact]
+    public void Gaussian_draws_have_mean_0_variance_1_and_either_sign_half_the_time()
+    {
+        // The directional oracle's probe directions and the tests' random problems are these draws. 20,000 of them from a
+        // fixed seed; each statistic is checked to 5 of its standard errors (mean 1/√n = 0.0071, variance √(2/n) = 0.010,
+        // share of negatives 0.5/√n = 0.0035), which a draw with the wrong angle (all of one sign) or radius misses by far.
+        var random = new Random(20261203);
+        var z = Enumerable.Range(0, 20_000).Select(_ => GradientChecker.Gaussian(random)).ToArray();
+        double mean = z.Average();
+        double variance = z.Average(v => (v - mean) * (v - mean));
+        double negative = z.Count(v => v < 0) / (double)z.Length;
+        Assert.True(Math.Abs(mean) <= 5 * 0.0071, $"mean {mean}");
+        Assert.True(Math.Abs(variance - 1) <= 5 * 0.010, $"variance {variance}");
+        Assert.True(Math.Abs(negative - 0.5) <= 5 * 0.0035, $"share of negative draws {negative}");
+        Assert.All(z, v => Assert.True(double.IsFinite(v)));
     }
 
     [Fact]
