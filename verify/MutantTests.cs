@@ -14,10 +14,10 @@ namespace BnVerify.Verify;
 public sealed class MutantTests(ITestOutputHelper output)
 {
     // Each test computes what it asserts: no report is cached between tests. A mutation-testing run of the doctor
-    // (verify/mutation/run-stryker.sh doctor) records which code each test runs and how long it takes, and runs only a
-    // mutant's covering tests, with a time limit from their recorded times; with one report shared through a static
-    // Lazy, whichever test came first ran every diagnosis for all, and a mutant run that started elsewhere was cut off
-    // at that test's short time limit and counted as a timeout (README, "Mutation testing of the checker").
+    // (verify/mutation/run-stryker.sh doctor) switches the active mutant between runs in a reused test host and runs
+    // only each mutant's covering tests, timed against what they took before; a report cached in a static would
+    // answer for a mutant it was not computed under (as ShapeSchedule.Default did, README "Mutation testing of the
+    // checker"), and be charged to whichever test happened to compute it.
     private static IEnumerable<IBatchNormBackward> Mutants => BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant);
 
     /// <summary>Mutant ids, for the per-mutant theory.</summary>
