@@ -365,6 +365,11 @@ public sealed class GradientCheckerTests
         Assert.Equal("oracles", Assert.Throws<ArgumentNullException>(() => GradientChecker.Judge(Correct, P, null!)).ParamName);
         Assert.Throws<ArgumentNullException>(() => GradientChecker.GuardedRun(null!, P, TimeSpan.FromSeconds(1)));
         Assert.Throws<ArgumentNullException>(() => GradientChecker.GuardedRun(Correct, null!, TimeSpan.FromSeconds(1)));
+        // Without these two guards CompareElements fails later with a NullReferenceException that names nothing
+        // (survivors of the oracles-and-shrinker scope's run of 2026-12-03, evening).
+        var reference = Reference.Stored("closed form", expected, ErrorModel.For(P));
+        Assert.Equal("reference", Assert.Throws<ArgumentNullException>(() => GradientChecker.CompareElements(expected, null!, ErrorModel.For(P), 0)).ParamName);
+        Assert.Equal("model", Assert.Throws<ArgumentNullException>(() => GradientChecker.CompareElements(expected, reference, null!, 0)).ParamName);
     }
 
     // ---- the guarded call ----
