@@ -155,14 +155,6 @@ public sealed class GradientCheckerTests
     }
 
     [Fact]
-    public void Failing_elements_of_equal_error_are_ranked_by_their_error_over_their_bound()
-    {
-        var v = DxVerdict([2, 0, 2, 0], [1, 0, 0.5, 0]);
-        Assert.False(v.Pass);
-        Assert.Equal((1, 0), (v.Worst.Row, v.Worst.Col));
-    }
-
-    [Fact]
     public void When_every_element_passes_the_nearest_to_its_bound_is_reported_not_the_largest_error_and_ties_keep_the_first()
     {
         // Column 0 (unit ≈ 1): 0.3 of a bound of 1 against 0.2 of a bound of 0.25. The second is nearer its bound though
@@ -179,12 +171,16 @@ public sealed class GradientCheckerTests
     }
 
     [Fact]
-    public void Failing_elements_are_ranked_by_their_error_in_natural_units_before_their_error_over_their_bound()
+    public void Failing_elements_are_ranked_by_their_error_in_natural_units_then_by_their_error_over_their_bound()
     {
         // Column 0 (unit ≈ 1): 3 over a bound of 1 (3 units, 3 bounds) against 2 over a bound of 0.1 (2 units, 20 bounds).
-        var v = DxVerdict([3, 0, 2, 0], [1, 1, 0.1, 1]);
-        Assert.False(v.Pass);
-        Assert.Equal((0, 0), (v.Worst.Row, v.Worst.Col));
+        var larger = DxVerdict([3, 0, 2, 0], [1, 1, 0.1, 1]);
+        Assert.False(larger.Pass);
+        Assert.Equal((0, 0), (larger.Worst.Row, larger.Worst.Col));
+        // Equal errors (2 units each): the one more bounds past its bound, 4 against 2.
+        var equal = DxVerdict([2, 0, 2, 0], [1, 0, 0.5, 0]);
+        Assert.False(equal.Pass);
+        Assert.Equal((1, 0), (equal.Worst.Row, equal.Worst.Col));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class MutantTests(ITestOutputHelper output)
         get
         {
             var data = new TheoryData<string>();
-            foreach (var m in BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant)) data.Add(m.Info.Id);
+            foreach (var m in Mutants) data.Add(m.Info.Id);
             return data;
         }
     }
@@ -34,7 +34,7 @@ public sealed class MutantTests(ITestOutputHelper output)
     [Fact]
     public void Catalog_has_at_least_12_mutants_each_declared_flawed_with_a_planted_flaw()
     {
-        var mutants = BuiltIn.Implementations.All.Where(i => i.Info.Family == Family.Mutant).ToList();
+        var mutants = Mutants.ToList();
         Assert.True(mutants.Count >= 12, $"only {mutants.Count} mutants");
         Assert.All(mutants, m =>
         {
