@@ -15,6 +15,7 @@ namespace BnVerify.Bench;
 /// <item><c>width=512|256|128</c>: <see cref="KernelOptions.MaxVectorBits"/>.</item>
 /// <item><c>nt-threshold=BYTES|max</c>: <see cref="KernelOptions.NonTemporalThresholdBytes"/>.</item>
 /// <item><c>parallel-threshold=BYTES|max</c>: <see cref="KernelOptions.ParallelThresholdBytes"/>.</item>
+/// <item><c>streaming-threshold=BYTES|max</c>: <see cref="KernelOptions.StreamingThresholdBytes"/>.</item>
 /// </list>
 /// </summary>
 /// <param name="Id">The implementation it varies (a tunable fast kernel).</param>
@@ -124,7 +125,8 @@ public sealed record KernelVariant(string Id, IReadOnlyList<string> Settings)
         "width" => o with { MaxVectorBits = value is "512" or "256" or "128" ? int.Parse(value, CultureInfo.InvariantCulture) : throw new FormatException($"'{text}': width={value}: must be 512, 256 or 128") },
         "nt-threshold" => o with { NonTemporalThresholdBytes = Bytes(text, key, value) },
         "parallel-threshold" => o with { ParallelThresholdBytes = Bytes(text, key, value) },
-        _ => throw new FormatException($"'{text}': unknown setting '{key}' (known: threads, stores, prefetch, width, nt-threshold, parallel-threshold)"),
+        "streaming-threshold" => o with { StreamingThresholdBytes = Bytes(text, key, value) },
+        _ => throw new FormatException($"'{text}': unknown setting '{key}' (known: threads, stores, prefetch, width, nt-threshold, parallel-threshold, streaming-threshold)"),
     };
 
     private static int Int(string text, string key, string value, int min, int max) =>

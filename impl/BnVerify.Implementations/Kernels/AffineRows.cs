@@ -10,18 +10,19 @@ namespace BnVerify.Kernels;
 /// Pass 2 of the fused backward: for every row i and column j of a row-major block,
 /// <c>dx_ij = a_j·dout_ij + (b_j·x_ij + c_j)</c>, two fused multiply-adds per element with per-column constants and no
 /// division. TensorPrimitives style: one vector body, written once over <see cref="ISimdWidth{T, TVec}"/> and run at the
-/// widest accelerated width (512, 256 or 128 bits), and a scalar remainder. With <c>nonTemporal</c> the vector stores
-/// bypass the cache (each row is first peeled to a 64-byte boundary with scalar stores): worth it only when dx is much
-/// larger than the last-level cache.
+/// widest accelerated width (512, 256 or 128 bits), and a scalar remainder. Each row is first peeled to a 64-byte boundary
+/// of dx with scalar stores, so no vector store splits a line and, when x, dout and the constants are in step with dx (as
+/// .NET arrays of one size are, and as <see cref="FusedBackward"/> places the constants: <see cref="AlignedScratch.Phase{T}"/>),
+/// no load does either. With <c>nonTemporal</c> the vector stores bypass the cache: worth it only when dx is much larger
+/// than the last-level cache.
 /// </summary>
 public static class AffineRows
 {
     /// <summary>
-    /// Software prefetch distance for x and dout, bytes ahead, one prefetch per 64-byte line. As in
-    /// <see cref="ColumnSums.PrefetchBytes"/>: five loads, two FMAs and a store per vector leave the out-of-order window too few
-    /// lines in flight. Measured at 16384×1024 float64 with non-temporal stores on the 2-core EPYC (AVX2) VM, paired rounds
-    /// against dx = x + dout with the same stores: no prefetch 89%, 256 B 93%, 512 B 93%, 1 KiB 94%, 4 KiB 84%, 16 KiB 88%
-    /// (40 rounds each; spread ±5%). An earlier session's AVX-512 machine measured 16 KiB about 30% faster than none there.
+    /// Software prefetch distance for x and dout, bytes ahead, one prefetch per 64-byte line, when
+    /// <see cref="KernelOptions.Prefetch"/> is on (off by default: see <see cref="ColumnSums.PrefetchBytes"/>). On the AVX2
+    /// EPYC VM of earlier sessions, at 16384×1024 float64 with non-temporal stores: no prefetch 89%, 256 B 93%, 512 B 93%,
+    /// 1 KiB 94%, 4 KiB 84%, 16 KiB 88% of dx = x + dout with the same stores (paired rounds, spread ±5%).
     /// </summary>
     public const int PrefetchBytes = 512;
 
@@ -37,21 +38,22 @@ public static class AffineRows
 
     /// <summary>
     /// float64, at the vector width and with the prefetch setting of <paramref name="options"/> (<see cref="KernelOptions.VectorBits"/>,
-    /// <see cref="KernelOptions.Prefetch"/>; its store and thread settings are the caller's business): bitwise the same dx whatever they are.
+    /// <see cref="KernelOptions.Prefetch"/>; its store and thread settings are the caller's business), each row aligned first when
+    /// <paramref name="streaming"/> from memory: bitwise the same dx whatever they are.
     /// </summary>
     public static void Apply(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, Span<double> dx,
-        ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool nonTemporal, KernelOptions options)
+        ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, bool nonTemporal, KernelOptions options, bool streaming = false)
     {
         ArgumentNullException.ThrowIfNull(options);
-        RowsAt(options.VectorBits, options.Prefetch, x, dout, dx, a, b, c, nonTemporal);
+        RowsAt(options.VectorBits, options.Prefetch, x, dout, dx, a, b, c, nonTemporal, streaming);
     }
 
     /// <summary>float32, at the vector width and with the prefetch setting of <paramref name="options"/>: bitwise the same dx whatever they are.</summary>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, Span<float> dx,
-        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, bool nonTemporal, KernelOptions options)
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, bool nonTemporal, KernelOptions options, bool streaming = false)
     {
         ArgumentNullException.ThrowIfNull(options);
-        RowsAt(options.VectorBits, options.Prefetch, x, dout, dx, a, b, c, nonTemporal);
+        RowsAt(options.VectorBits, options.Prefetch, x, dout, dx, a, b, c, nonTemporal, streaming);
     }
 
     /// <summary>
@@ -59,30 +61,30 @@ public static class AffineRows
     /// lets the tests run every width's body on any machine.
     /// </summary>
     internal static void RowsAt<T>(int widthBits, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
-        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal, bool streaming)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        RowsAt(widthBits, prefetch: true, x, dout, dx, a, b, c, nonTemporal);
+        RowsAt(widthBits, prefetch: true, x, dout, dx, a, b, c, nonTemporal, streaming);
 
     /// <summary>The kernel at a chosen width, with or without software prefetch: the one branch on either, once per call.</summary>
     internal static void RowsAt<T>(int widthBits, bool prefetch, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
-        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal, bool streaming)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(x.Length, dout.Length, dx.Length, a.Length, b.Length, c.Length);
-        if (prefetch) RowsAt<T, Prefetching>(widthBits, x, dout, dx, a, b, c, nonTemporal);
-        else RowsAt<T, NoPrefetch>(widthBits, x, dout, dx, a, b, c, nonTemporal);
+        if (prefetch) RowsAt<T, Prefetching>(widthBits, x, dout, dx, a, b, c, nonTemporal, streaming);
+        else RowsAt<T, NoPrefetch>(widthBits, x, dout, dx, a, b, c, nonTemporal, streaming);
     }
 
     private static void RowsAt<T, TP>(int widthBits, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
-        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal, bool streaming)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TP : struct, IPrefetchPolicy
     {
         switch (widthBits)
         {
-            case 512: Rows<T, Vector512<T>, Width512<T>, TP>(x, dout, dx, a, b, c, nonTemporal); break;
-            case 256: Rows<T, Vector256<T>, Width256<T>, TP>(x, dout, dx, a, b, c, nonTemporal); break;
-            case 128: Rows<T, Vector128<T>, Width128<T>, TP>(x, dout, dx, a, b, c, nonTemporal); break;
+            case 512: Rows<T, Vector512<T>, Width512<T>, TP>(x, dout, dx, a, b, c, nonTemporal, streaming); break;
+            case 256: Rows<T, Vector256<T>, Width256<T>, TP>(x, dout, dx, a, b, c, nonTemporal, streaming); break;
+            case 128: Rows<T, Vector128<T>, Width128<T>, TP>(x, dout, dx, a, b, c, nonTemporal, streaming); break;
             default: throw new ArgumentOutOfRangeException(nameof(widthBits), widthBits, "the vector width is 512, 256 or 128 bits.");
         }
     }
@@ -96,7 +98,7 @@ public static class AffineRows
     // of the roofline in float64 and 87% instead of 102% in float32 that way (paired rounds, AVX2 VM), about 12–15% slower.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Rows<T, TVec, TW, TP>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx,
-        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal)
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal, bool streaming)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVec : struct
         where TW : struct, ISimdWidth<T, TVec>
@@ -106,7 +108,6 @@ public static class AffineRows
         int rows = x.Length / d;
         nuint w = (nuint)TW.Count;
         nuint ahead = (nuint)(PrefetchBytes / sizeof(T));
-        nuint lineMask = (nuint)(64 / sizeof(T) - 1); // one prefetch per 64-byte line (see ColumnSums)
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T gr = ref MemoryMarshal.GetReference(dout);
         ref T ar = ref MemoryMarshal.GetReference(a);
@@ -116,21 +117,34 @@ public static class AffineRows
         fixed (T* yp = dx)
         {
             ref T yr = ref Unsafe.AsRef<T>(yp);
+            // Non-temporal stores need a 64-byte boundary, which dx reaches only if its elements are aligned to their size
+            // (always so in a .NET array; not necessarily in native memory).
+            nonTemporal &= (nuint)yp % (nuint)sizeof(T) == 0;
+            nuint d1 = (nuint)d, vectorBytes = w * (nuint)sizeof(T);
             for (int i = 0; i < rows; i++)
             {
-                nuint row = (nuint)i * (nuint)d;
+                nuint row = (nuint)i * d1;
+                // Streaming from memory, or with non-temporal stores, the vector loop starts at dx's next vector boundary (64
+                // bytes for non-temporal stores, which need a whole line): no vector store splits a line, and the loads of x,
+                // dout and the constants do not either when they are in step with dx (AlignedScratch.Phase). In the caches
+                // it starts at column 0 (split accesses cost less there than the masked head). The columns before and after
+                // it: one masked vector each with ordinary stores (lanes outside the mask store dx's own values back), scalar
+                // with non-temporal ones (an ordinary store into a line the streaming stores write would defeat write-combining).
                 nuint j = 0;
-                if (nonTemporal)
+                if (d1 < w)
                 {
-                    // Peel to a 64-byte boundary of dx (elements are aligned to their size, so this is a whole number of
-                    // elements, and 64 bytes is a multiple of every vector size).
-                    nuint misalign = (nuint)(yp + row) % 64;
-                    nuint peel = misalign == 0 ? 0 : Math.Min((64 - misalign) / (nuint)sizeof(T), (nuint)d);
-                    for (; j < peel; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
+                    for (; j < d1; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
+                    continue;
                 }
-                for (; j + w <= (nuint)d; j += w)
+                nuint head = nonTemporal || streaming ? Math.Min(AlignedScratch.ToBoundary(ref Unsafe.Add(ref yr, row), nonTemporal ? 64 : vectorBytes), d1) : 0;
+                if (nonTemporal)
+                    for (; j < head; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
+                else if (head != 0)
+                    Masked<T, TVec, TW>(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, 0, TW.LowLanes((int)head), whereSet: true);
+                j = head;
+                for (; j + w <= d1; j += w)
                 {
-                    if (TP.Enabled && Sse.IsSupported && ((row + j) & lineMask) < w)
+                    if (TP.Enabled && Sse.IsSupported && (((nuint)(yp + row + j) & 63) < vectorBytes))
                     {
                         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, row + j + ahead)));
                         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, row + j + ahead)));
@@ -140,11 +154,26 @@ public static class AffineRows
                     if (nonTemporal) TW.StoreNonTemporal(dxv, yp + row + j);
                     else TW.Store(dxv, ref yr, row + j);
                 }
-                // Scalar remainder: the columns that do not fill a vector.
-                for (; j < (nuint)d; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
+                if (nonTemporal)
+                    for (; j < d1; j++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, j);
+                else if (j < d1)
+                    Masked<T, TVec, TW>(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, row, d1 - w, TW.LowLanes((int)(j - (d1 - w))), whereSet: false);
             }
             if (nonTemporal && Sse.IsSupported) Sse.StoreFence();
         }
+    }
+
+    /// <summary>One vector at column <paramref name="j0"/> of which only the lanes in <paramref name="mask"/> (whereSet) or outside it get their dx; the others store dx's own values back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Masked<T, TVec, TW>(ref T xr, ref T gr, ref T yr, ref T ar, ref T br, ref T cr, nuint row, nuint j0, TVec mask, bool whereSet)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVec : struct
+        where TW : struct, ISimdWidth<T, TVec>
+    {
+        var old = TW.Load(ref yr, row + j0);
+        var dxv = TW.FusedMultiplyAdd(TW.Load(ref ar, j0), TW.Load(ref gr, row + j0),
+            TW.FusedMultiplyAdd(TW.Load(ref br, j0), TW.Load(ref xr, row + j0), TW.Load(ref cr, j0)));
+        TW.Store(whereSet ? TW.Select(mask, dxv, old) : TW.Select(mask, old, dxv), ref yr, row + j0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -9,15 +9,20 @@ namespace BnVerify.Kernels;
 /// <summary>
 /// Pass 1 of the fused backward: per-column sums over a block of rows of a row-major batch,
 /// <c>sumDout_j += Σ_i dout_ij</c> and <c>sumDoutXmu_j += Σ_i (x_ij − mean_j)·dout_ij</c>.
-/// Because the layout is row-major, the column accumulators are vectors across the D dimension that stay in L1: a group of
-/// <see cref="RowsPerGroup"/> rows is summed in registers, column vector by column vector, and the group's sums are added to
-/// the accumulators once (so they are loaded and stored once per group, not per row). Measured against one row at a time on
-/// the AVX2 VM (paired rounds, aligned accumulators): 1.2–1.5× faster while the data sits in the caches (128×64 to 2048×1024
-/// float64), about 6% slower at 16384×1024 (83% vs 89% of a plain two-stream sum's speed, 80 paired rounds), where one
-/// row at a time keeps the memory to two read streams; one body for every size was preferred to a size switch. The
-/// accumulators and the mean are touched once per group and vector, so callers should pass them 64-byte aligned
-/// (<see cref="FusedBackward"/> does, through <see cref="AlignedScratch"/>): misaligned, half of those accesses split
-/// across two cache lines.
+/// Because the layout is row-major, the column accumulators are vectors across the D dimension that stay in L1. Two bodies,
+/// chosen per call by the caller (<see cref="KernelOptions.StreamingThresholdBytes"/>), add the rows in the same order and
+/// so return the same bits: for data in the caches, <see cref="RowsPerGroup"/> rows are added into each column vector in
+/// registers, so the accumulators are loaded and stored once per group; for data streamed from memory, one row at a time
+/// (two sequential read streams, the pattern the hardware prefetchers follow best), each row's vector loop starting at a
+/// vector boundary of x, with the columns before it and after it done by one masked vector each. With the accumulators and
+/// the mean in step with x (<see cref="AlignedScratch.Phase{T}"/>; <see cref="FusedBackward"/> passes them so), no vector
+/// access then splits across two cache lines: an ordinary .NET array of this size starts 24 bytes past a line boundary,
+/// where every unaligned 64-byte load splits.
+/// Measured on the 2-core AVX-512 EPYC VM at 16384×1024 float32 (interleaved rounds of a standalone harness, data 24 bytes
+/// past a boundary as in a .NET array): split 64-byte loads made even a plain two-stream sum about 1.6× slower
+/// (4.6–5.2 ms against 2.8–3.3 ms aligned); on aligned data four rows per group with software prefetch took 4.4–5.5 ms
+/// and one row at a time without prefetch 3.1–3.4 ms. In the caches the masked head and the per-row accumulator traffic
+/// cost more than split loads: at 128×64 the streaming body is 1.5–2.1× slower (README, "Alignment and prefetch").
 /// TensorPrimitives style: one vector body, written once over <see cref="ISimdWidth{T, TVec}"/> and run at the widest
 /// accelerated width (512, 256 or 128 bits), then a scalar remainder for the columns that do not fill a vector. The scalar
 /// remainder repeats a vector lane's operations in the same order, so the sums are bitwise the same at every width: an
@@ -25,17 +30,14 @@ namespace BnVerify.Kernels;
 /// </summary>
 public static class ColumnSums
 {
-    /// <summary>How many rows are summed in registers before the accumulators are loaded and stored.</summary>
+    /// <summary>How many rows <see cref="Grouped{T, TVec, TW}"/> adds in registers before it stores the accumulators.</summary>
     public const int RowsPerGroup = 4;
 
     /// <summary>
-    /// Software prefetch distance, bytes ahead in each of the group's rows, one prefetch per 64-byte line of x and of dout.
-    /// One core's streaming bandwidth is bounded by how many cache misses it keeps in flight, and with the loads, stores and
-    /// arithmetic per line the out-of-order window covers fewer lines than a plain sum's. 512 B was the best distance
-    /// tried on an AVX-512 machine (about 20–25% faster than none at 16384×1024) and on the 2-core EPYC (AVX2) VM, where
-    /// the sweep was run on a one-row-at-a-time variant of this pass (no prefetch 78%, 256 B 79%, 512 B 81%, 1 KiB 77%,
-    /// 2 KiB 77% of a plain two-stream sum's speed, paired rounds); for these 4-row groups, measured before the accumulators
-    /// were aligned, no prefetch, 256 B and 512 B were within noise of each other (78–81%) and 1 KiB worse (71%).
+    /// Software prefetch distance, bytes ahead in x and dout, one prefetch per 64-byte line, when
+    /// <see cref="KernelOptions.Prefetch"/> is on (off by default). 512 B was the best distance on the AVX2 EPYC VM of
+    /// earlier sessions (81% of a plain two-stream sum's speed against 78% without); on the AVX-512 EPYC VM (Zen 5) the
+    /// hardware prefetchers do better alone: the whole backward with it on measured 4–24% slower (README, "Prefetch").
     /// </summary>
     public const int PrefetchBytes = 512;
 
@@ -50,26 +52,27 @@ public static class ColumnSums
     /// <summary>
     /// As <see cref="Accumulate(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, Span{double})"/>,
     /// at the vector width and with the prefetch setting of <paramref name="options"/> (<see cref="KernelOptions.VectorBits"/>,
-    /// <see cref="KernelOptions.Prefetch"/>); the result is bitwise the same whatever they are.
+    /// <see cref="KernelOptions.Prefetch"/>), in the body for data <paramref name="streaming"/> from memory (one row at a time,
+    /// aligned) or in the caches (rows in groups); the result is bitwise the same whatever they are.
     /// </summary>
     public static void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> dout, ReadOnlySpan<double> mean,
-        Span<double> sumDout, Span<double> sumDoutXmu, KernelOptions options)
+        Span<double> sumDout, Span<double> sumDoutXmu, KernelOptions options, bool streaming = false)
     {
         ArgumentNullException.ThrowIfNull(options);
-        SumsAt(options.VectorBits, options.Prefetch, x, dout, mean, sumDout, sumDoutXmu);
+        SumsAt(options.VectorBits, options.Prefetch, streaming, x, dout, mean, sumDout, sumDoutXmu);
     }
 
     /// <summary>Rows per float32 block: the float32 column sums cover at most this many rows before they are widened into float64.</summary>
     public const int Float32BlockRows = 256;
 
     /// <summary>
-    /// float32 data, float64 accumulators: blocks of <see cref="Float32BlockRows"/> rows are summed in float32 (in groups of
-    /// <see cref="RowsPerGroup"/> rows in registers, into float32 column accumulators that stay in L1), and each block's sums are
-    /// widened to float64 and added to <paramref name="sumDout"/> and <paramref name="sumDoutXmu"/>. The float32 rounding then acts
-    /// on a block's 64 group sums added in sequence (each group of four added pairwise): the accumulated error is at most about
-    /// 66·u32 + N·u64 of the sum of magnitudes instead of N·u32 for a plain float32 accumulation, far inside the checker's
-    /// 8·u32·(N + 4 + κ) allowance for any N, and the per-line work is that of the float64 kernel (the widening happens once per
-    /// block). 256 rows, one block per <see cref="FusedBackward.ChunkRows"/> chunk: 64-row blocks, with four clears and widenings
+    /// float32 data, float64 accumulators: blocks of <see cref="Float32BlockRows"/> rows are summed in float32 (row by row,
+    /// into float32 column accumulators that stay in L1, in step with x's lines), and each block's sums are widened to float64
+    /// and added to <paramref name="sumDout"/> and <paramref name="sumDoutXmu"/>. The float32 rounding then acts on at most
+    /// 256 terms added in sequence: the accumulated error is at most about min(N, 256)·u32 + N·u64 of the sum of magnitudes
+    /// instead of N·u32 for a plain float32 accumulation, inside the checker's 8·u32·(N + 4 + κ) allowance by a factor of at
+    /// least 8 for any N (and by N/32 beyond 256 rows), and the per-line work is that of the float64 kernel (the widening
+    /// happens once per block). 256 rows, one block per <see cref="FusedBackward.ChunkRows"/> chunk: 64-row blocks, with four clears and widenings
     /// per chunk, measured 82% instead of 88% of the yardstick at 16384×1024 (paired rounds).
     /// </summary>
     public static void Accumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, ReadOnlySpan<float> mean,
@@ -78,10 +81,11 @@ public static class ColumnSums
 
     /// <summary>
     /// As <see cref="Accumulate(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{double}, Span{double})"/>,
-    /// at the vector width and with the prefetch setting of <paramref name="options"/>; the result is bitwise the same whatever they are.
+    /// at the vector width and with the prefetch setting of <paramref name="options"/>, in the body for data
+    /// <paramref name="streaming"/> from memory or in the caches; the result is bitwise the same whatever they are.
     /// </summary>
     public static void Accumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, ReadOnlySpan<float> mean,
-        Span<double> sumDout, Span<double> sumDoutXmu, KernelOptions options)
+        Span<double> sumDout, Span<double> sumDoutXmu, KernelOptions options, bool streaming = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         int width = options.VectorBits;
@@ -90,7 +94,7 @@ public static class ColumnSums
         Check(x.Length, dout.Length, d, sumDout.Length, sumDoutXmu.Length);
         int rows = x.Length / d;
         int stride = AlignedScratch.Stride<float>(d);
-        var block = AlignedScratch.Get(ref _float32Block, 2 * stride); // the block sums, 64-byte aligned like every accumulator
+        var block = AlignedScratch.Get(ref _float32Block, 2 * stride, AlignedScratch.Phase(x)); // the block sums, in step with x's lines
         var blockDout = block[..d];
         var blockDoutXmu = block.Slice(stride, d);
         for (int b0 = 0; b0 < rows; b0 += Float32BlockRows)
@@ -98,7 +102,7 @@ public static class ColumnSums
             int blockRows = Math.Min(Float32BlockRows, rows - b0);
             blockDout.Clear();
             blockDoutXmu.Clear();
-            SumsAt(width, prefetch, x.Slice(b0 * d, blockRows * d), dout.Slice(b0 * d, blockRows * d), mean, blockDout, blockDoutXmu);
+            SumsAt(width, prefetch, streaming, x.Slice(b0 * d, blockRows * d), dout.Slice(b0 * d, blockRows * d), mean, blockDout, blockDoutXmu);
             Widen(blockDout, sumDout, width);
             Widen(blockDoutXmu, sumDoutXmu, width);
         }
@@ -111,41 +115,105 @@ public static class ColumnSums
     /// The kernel at a chosen width in bits (512, 256 or 128; a width the CPU lacks runs in software, correctly but slowly):
     /// lets the tests run every width's body on any machine.
     /// </summary>
-    internal static void SumsAt<T>(int widthBits, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
+    internal static void SumsAt<T>(int widthBits, bool streaming, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        SumsAt(widthBits, prefetch: true, x, dout, mean, sumDout, sumDoutXmu);
+        SumsAt(widthBits, prefetch: true, streaming, x, dout, mean, sumDout, sumDoutXmu);
 
-    /// <summary>The kernel at a chosen width, with or without software prefetch: the one branch on either, once per call.</summary>
-    internal static void SumsAt<T>(int widthBits, bool prefetch, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
+    /// <summary>The kernel at a chosen width, with or without software prefetch, in either body: one branch on each, once per call.</summary>
+    internal static void SumsAt<T>(int widthBits, bool prefetch, bool streaming, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(x.Length, dout.Length, mean.Length, sumDout.Length, sumDoutXmu.Length);
-        if (prefetch) SumsAt<T, Prefetching>(widthBits, x, dout, mean, sumDout, sumDoutXmu);
-        else SumsAt<T, NoPrefetch>(widthBits, x, dout, mean, sumDout, sumDoutXmu);
+        if (prefetch) SumsAt<T, Prefetching>(widthBits, streaming, x, dout, mean, sumDout, sumDoutXmu);
+        else SumsAt<T, NoPrefetch>(widthBits, streaming, x, dout, mean, sumDout, sumDoutXmu);
     }
 
-    private static void SumsAt<T, TP>(int widthBits, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
+    private static void SumsAt<T, TP>(int widthBits, bool streaming, ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TP : struct, IPrefetchPolicy
     {
-        switch (widthBits)
+        switch (widthBits, streaming)
         {
-            case 512: Sums<T, Vector512<T>, Width512<T>, TP>(x, dout, mean, sumDout, sumDoutXmu); break;
-            case 256: Sums<T, Vector256<T>, Width256<T>, TP>(x, dout, mean, sumDout, sumDoutXmu); break;
-            case 128: Sums<T, Vector128<T>, Width128<T>, TP>(x, dout, mean, sumDout, sumDoutXmu); break;
+            case (512, true): Streaming<T, Vector512<T>, Width512<T>, TP>(x, dout, mean, sumDout, sumDoutXmu); break;
+            case (256, true): Streaming<T, Vector256<T>, Width256<T>, TP>(x, dout, mean, sumDout, sumDoutXmu); break;
+            case (128, true): Streaming<T, Vector128<T>, Width128<T>, TP>(x, dout, mean, sumDout, sumDoutXmu); break;
+            case (512, false): Grouped<T, Vector512<T>, Width512<T>>(x, dout, mean, sumDout, sumDoutXmu); break;
+            case (256, false): Grouped<T, Vector256<T>, Width256<T>>(x, dout, mean, sumDout, sumDoutXmu); break;
+            case (128, false): Grouped<T, Vector128<T>, Width128<T>>(x, dout, mean, sumDout, sumDoutXmu); break;
             default: throw new ArgumentOutOfRangeException(nameof(widthBits), widthBits, "the vector width is 512, 256 or 128 bits.");
         }
     }
 
     /// <summary>
-    /// The kernel at one vector width <typeparamref name="TVec"/> (see <see cref="ISimdWidth{T, TVec}"/>), prefetching when
-    /// <typeparamref name="TP"/> says so (a JIT-time constant: the body without prefetch has no test for it).
+    /// The body for data in the caches, at one vector width <typeparamref name="TVec"/> (see <see cref="ISimdWidth{T, TVec}"/>):
+    /// groups of <see cref="RowsPerGroup"/> rows are added into each column vector in registers, one row after the other, so
+    /// the accumulators are loaded and stored once per group instead of once per row. The rows are added in the same order
+    /// as <see cref="Streaming{T, TVec, TW, TP}"/> adds them, so the two bodies return the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Grouped<T, TVec, TW>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVec : struct
+        where TW : struct, ISimdWidth<T, TVec>
+    {
+        int d = mean.Length;
+        int rows = x.Length / d;
+        nuint w = (nuint)TW.Count;
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T gr = ref MemoryMarshal.GetReference(dout);
+        ref T mr = ref MemoryMarshal.GetReference(mean);
+        ref T sr = ref MemoryMarshal.GetReference(sumDout);
+        ref T tr = ref MemoryMarshal.GetReference(sumDoutXmu);
+        nuint d1 = (nuint)d, d2 = 2 * d1, d3 = 3 * d1;
+        int i0 = 0;
+        for (; i0 + RowsPerGroup <= rows; i0 += RowsPerGroup)
+        {
+            nuint row0 = (nuint)i0 * d1;
+            nuint j = 0;
+            for (; j + w <= d1; j += w)
+            {
+                nuint k = row0 + j;
+                var m = TW.Load(ref mr, j);
+                var g0 = TW.Load(ref gr, k);
+                var g1 = TW.Load(ref gr, k + d1);
+                var g2 = TW.Load(ref gr, k + d2);
+                var g3 = TW.Load(ref gr, k + d3);
+                TW.Store(TW.Add(TW.Add(TW.Add(TW.Add(TW.Load(ref sr, j), g0), g1), g2), g3), ref sr, j);
+                var t = TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, k), m), g0, TW.Load(ref tr, j));
+                t = TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, k + d1), m), g1, t);
+                t = TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, k + d2), m), g2, t);
+                TW.Store(TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, k + d3), m), g3, t), ref tr, j);
+            }
+            // Scalar remainder: the columns that do not fill a vector, row after row like a lane.
+            for (; j < d1; j++)
+                for (nuint r = 0; r < (nuint)RowsPerGroup; r++) Scalar(ref xr, ref gr, ref mr, ref sr, ref tr, row0 + r * d1, j);
+        }
+        // The last rows that do not fill a group: one at a time.
+        for (; i0 < rows; i0++)
+        {
+            nuint row = (nuint)i0 * d1;
+            nuint j = 0;
+            for (; j + w <= d1; j += w)
+            {
+                var dv = TW.Load(ref gr, row + j);
+                TW.Store(TW.Add(TW.Load(ref sr, j), dv), ref sr, j);
+                TW.Store(TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, row + j), TW.Load(ref mr, j)), dv, TW.Load(ref tr, j)), ref tr, j);
+            }
+            for (; j < d1; j++) Scalar(ref xr, ref gr, ref mr, ref sr, ref tr, row, j);
+        }
+    }
+
+    /// <summary>
+    /// The body for data streamed from memory, at one vector width <typeparamref name="TVec"/> (see
+    /// <see cref="ISimdWidth{T, TVec}"/>): one row at a time (two sequential read streams), each row's vector loop starting at
+    /// x's next vector boundary; prefetching when <typeparamref name="TP"/> says so (a JIT-time constant: the body without
+    /// prefetch has no test for it).
     /// </summary>
     // Always fully optimized: a kernel called a few times on large data would otherwise run its loop as tier-0 or
     // on-stack-replacement code, which spills loop variables: the whole backward at 16384×1024 measured 75% instead of 85%
     // of the roofline in float64 and 87% instead of 102% in float32 that way (paired rounds, AVX2 VM), about 12–15% slower.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Sums<T, TVec, TW, TP>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
+    private static unsafe void Streaming<T, TVec, TW, TP>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, Span<T> sumDout, Span<T> sumDoutXmu)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVec : struct
         where TW : struct, ISimdWidth<T, TVec>
@@ -155,89 +223,65 @@ public static class ColumnSums
         int rows = x.Length / d;
         nuint w = (nuint)TW.Count;
         nuint ahead = (nuint)(PrefetchBytes / sizeof(T)); // prefetch never faults, even past the end
-        nuint lineMask = (nuint)(64 / sizeof(T) - 1);     // one prefetch per 64-byte line: when the element index is a multiple of a line
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T gr = ref MemoryMarshal.GetReference(dout);
         ref T mr = ref MemoryMarshal.GetReference(mean);
         ref T sr = ref MemoryMarshal.GetReference(sumDout);
         ref T tr = ref MemoryMarshal.GetReference(sumDoutXmu);
-        nuint d1 = (nuint)d, d2 = 2 * d1, d3 = 3 * d1;
-        for (int i0 = 0; i0 < rows; i0 += RowsPerGroup)
+        nuint d1 = (nuint)d, vectorBytes = w * (nuint)sizeof(T);
+        if (d1 < w)
         {
-            int g = Math.Min(RowsPerGroup, rows - i0);
-            nuint row0 = (nuint)i0 * d1;
-            nuint j = 0;
-            if (g == RowsPerGroup)
-            {
-                // A full group, unrolled: four rows per column vector, added pairwise (shorter dependency chains), then
-                // into the accumulators once.
-                for (; j + w <= d1; j += w)
-                {
-                    nuint k = row0 + j;
-                    if (TP.Enabled && Sse.IsSupported && (k & lineMask) < w)
-                    {
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + ahead)));
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + ahead)));
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d1 + ahead)));
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d1 + ahead)));
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d2 + ahead)));
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d2 + ahead)));
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + d3 + ahead)));
-                        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + d3 + ahead)));
-                    }
-                    var m = TW.Load(ref mr, j);
-                    var g0 = TW.Load(ref gr, k);
-                    var g1 = TW.Load(ref gr, k + d1);
-                    var g2 = TW.Load(ref gr, k + d2);
-                    var g3 = TW.Load(ref gr, k + d3);
-                    var t01 = TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, k), m), g0, TW.Multiply(TW.Subtract(TW.Load(ref xr, k + d1), m), g1));
-                    var t23 = TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, k + d2), m), g2, TW.Multiply(TW.Subtract(TW.Load(ref xr, k + d3), m), g3));
-                    TW.Store(TW.Add(TW.Load(ref sr, j), TW.Add(TW.Add(g0, g1), TW.Add(g2, g3))), ref sr, j);
-                    TW.Store(TW.Add(TW.Load(ref tr, j), TW.Add(t01, t23)), ref tr, j);
-                }
-                // Scalar remainder: the columns that do not fill a vector, with the same operations as a vector lane.
-                for (; j < d1; j++)
-                {
-                    nuint k = row0 + j;
-                    T m = Unsafe.Add(ref mr, j);
-                    T g0 = Unsafe.Add(ref gr, k), g1 = Unsafe.Add(ref gr, k + d1), g2 = Unsafe.Add(ref gr, k + d2), g3 = Unsafe.Add(ref gr, k + d3);
-                    T t01 = T.FusedMultiplyAdd(Unsafe.Add(ref xr, k) - m, g0, (Unsafe.Add(ref xr, k + d1) - m) * g1);
-                    T t23 = T.FusedMultiplyAdd(Unsafe.Add(ref xr, k + d2) - m, g2, (Unsafe.Add(ref xr, k + d3) - m) * g3);
-                    Unsafe.Add(ref sr, j) += (g0 + g1) + (g2 + g3);
-                    Unsafe.Add(ref tr, j) += t01 + t23;
-                }
-            }
-            else
-            {
-                // The last, partial group: a row loop per column vector, then per remaining column.
-                for (; j + w <= d1; j += w)
-                {
-                    var m = TW.Load(ref mr, j);
-                    var s = TW.Load(ref sr, j);
-                    var t = TW.Load(ref tr, j);
-                    for (nuint k = row0 + j, end = k + (nuint)g * d1; k < end; k += d1)
-                    {
-                        var dv = TW.Load(ref gr, k);
-                        s = TW.Add(s, dv);
-                        t = TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, k), m), dv, t);
-                    }
-                    TW.Store(s, ref sr, j);
-                    TW.Store(t, ref tr, j);
-                }
-                for (; j < d1; j++)
-                {
-                    T m = Unsafe.Add(ref mr, j), s = Unsafe.Add(ref sr, j), t = Unsafe.Add(ref tr, j);
-                    for (nuint k = row0 + j, end = k + (nuint)g * d1; k < end; k += d1)
-                    {
-                        T dv = Unsafe.Add(ref gr, k);
-                        s += dv;
-                        t = T.FusedMultiplyAdd(Unsafe.Add(ref xr, k) - m, dv, t);
-                    }
-                    Unsafe.Add(ref sr, j) = s;
-                    Unsafe.Add(ref tr, j) = t;
-                }
-            }
+            // Rows narrower than a vector: scalar.
+            for (nuint k = 0, row = 0; k < (nuint)rows; k++, row += d1)
+                for (nuint j = 0; j < d1; j++) Scalar(ref xr, ref gr, ref mr, ref sr, ref tr, row, j);
+            return;
         }
+        for (int i = 0; i < rows; i++)
+        {
+            nuint row = (nuint)i * d1;
+            // The vector loop starts at x's next vector boundary (so its loads of x, and of dout and the accumulators when
+            // they are in step with x: see AlignedScratch.Phase, never split across two cache lines); the columns before
+            // it and after it are one masked vector each, every lane doing exactly what the scalar loop does or nothing.
+            nuint head = AlignedScratch.ToBoundary(ref Unsafe.Add(ref xr, row), vectorBytes);
+            if (head != 0) Masked(ref xr, ref gr, ref mr, ref sr, ref tr, row, 0, TW.LowLanes((int)head), whereSet: true);
+            nuint j = head;
+            for (; j + w <= d1; j += w)
+            {
+                nuint k = row + j;
+                if (TP.Enabled && Sse.IsSupported && (((nuint)Unsafe.AsPointer(ref Unsafe.Add(ref xr, k)) & 63) < vectorBytes))
+                {
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + ahead)));
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + ahead)));
+                }
+                var dv = TW.Load(ref gr, k);
+                TW.Store(TW.Add(TW.Load(ref sr, j), dv), ref sr, j);
+                TW.Store(TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, k), TW.Load(ref mr, j)), dv, TW.Load(ref tr, j)), ref tr, j);
+            }
+            // The columns after the last whole vector: the row's last vector, its lanes below j (done already) left alone.
+            if (j < d1) Masked(ref xr, ref gr, ref mr, ref sr, ref tr, row, d1 - w, TW.LowLanes((int)(j - (d1 - w))), whereSet: false);
+        }
+
+        // One vector at column j0 in which only the lanes in mask (whereSet) or outside it (!whereSet) are accumulated.
+        static void Masked(ref T xr, ref T gr, ref T mr, ref T sr, ref T tr, nuint row, nuint j0, TVec mask, bool whereSet)
+        {
+            var dv = TW.Load(ref gr, row + j0);
+            var s = TW.Load(ref sr, j0);
+            var t = TW.Load(ref tr, j0);
+            var s1 = TW.Add(s, dv);
+            var t1 = TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, row + j0), TW.Load(ref mr, j0)), dv, t);
+            TW.Store(whereSet ? TW.Select(mask, s1, s) : TW.Select(mask, s, s1), ref sr, j0);
+            TW.Store(whereSet ? TW.Select(mask, t1, t) : TW.Select(mask, t, t1), ref tr, j0);
+        }
+    }
+
+    /// <summary>One element, with a vector lane's operations in the same order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scalar<T>(ref T xr, ref T gr, ref T mr, ref T sr, ref T tr, nuint row, nuint j)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T dv = Unsafe.Add(ref gr, row + j);
+        Unsafe.Add(ref sr, j) += dv;
+        Unsafe.Add(ref tr, j) = T.FusedMultiplyAdd(Unsafe.Add(ref xr, row + j) - Unsafe.Add(ref mr, j), dv, Unsafe.Add(ref tr, j));
     }
 
     /// <summary>acc += (double)block, vectorized at up to <paramref name="widthBits"/> (exact: the widening and the float64 add are the same at every width).</summary>

@@ -67,16 +67,20 @@ public static class FusedBackward
         int n = cache.N, d = cache.D;
         int chunks = (n + ChunkRows - 1) / ChunkRows;
         int workers = WorkersFor(n, d, Unsafe.SizeOf<T>(), options);
+        bool streaming = (long)n * d * Unsafe.SizeOf<T>() >= options.StreamingThresholdBytes;
 
-        // Scratch, 64-byte aligned (AlignedScratch): per chunk a row of Σdout and a row of Σ(x − mean)·dout, stride sd;
-        // then mean (copied here, so its loads are aligned too) and the constants a, b, c, stride st.
+        // Scratch (AlignedScratch), in step with the data's 64-byte lines, since both passes peel each row to a line boundary
+        // (of x in pass 1, of dx in pass 2): per chunk a row of Σdout and a row of Σ(x − mean)·dout, stride sd (float64,
+        // in step with x when T is float64; a float32 pass 1 keeps its own float32 block sums in step with x); mean (copied
+        // here) in step with x; the constants a, b, c in step with dx, stride st.
         int sd = AlignedScratch.Stride<double>(d), st = AlignedScratch.Stride<T>(d);
-        var partials = AlignedScratch.Get(ref Buffers<T>.Partials, chunks * 2 * sd);
-        var table = AlignedScratch.Get(ref Buffers<T>.Constants, 4 * st);
-        var mean = table.Slice(0, d);
-        var a = table.Slice(st, d);
-        var b = table.Slice(2 * st, d);
-        var cc = table.Slice(3 * st, d);
+        int xPhase = AlignedScratch.Phase(cache.X), dxPhase = AlignedScratch.Phase<T>(dx);
+        var partials = AlignedScratch.Get(ref Buffers<T>.Partials, chunks * 2 * sd, typeof(T) == typeof(double) ? xPhase : 0);
+        var mean = AlignedScratch.Get(ref Buffers<T>.Mean, d, xPhase);
+        var table = AlignedScratch.Get(ref Buffers<T>.Constants, 3 * st, dxPhase);
+        var a = table.Slice(0, d);
+        var b = table.Slice(st, d);
+        var cc = table.Slice(2 * st, d);
         cache.Mean.CopyTo(mean);
 
         fixed (double* pp = partials)
@@ -84,13 +88,13 @@ public static class FusedBackward
         {
             if (workers == 1)
             {
-                SumChunks(cache.X, dout, mean, pp, sd, d, 0, chunks, n, options);
+                SumChunks(cache.X, dout, mean, pp, sd, d, 0, chunks, n, streaming, options);
             }
             else
             {
                 fixed (T* xp = cache.X)
                 fixed (T* gp = dout)
-                    Parallel1<T>(workers, (nint)xp, (nint)gp, (nint)mp, (nint)pp, sd, n, d, chunks, options);
+                    Parallel1<T>(workers, (nint)xp, (nint)gp, (nint)mp, (nint)pp, sd, n, d, chunks, streaming, options);
             }
         }
 
@@ -107,7 +111,7 @@ public static class FusedBackward
 
         if (workers == 1)
         {
-            Affine(cache.X, dout, dx, a, b, cc, nonTemporal, options);
+            Affine(cache.X, dout, dx, a, b, cc, nonTemporal, streaming, options);
         }
         else
         {
@@ -115,7 +119,7 @@ public static class FusedBackward
             fixed (T* gp = dout)
             fixed (T* yp = dx)
             fixed (T* tp = table)
-                Parallel2<T>(workers, (nint)xp, (nint)gp, (nint)yp, (nint)tp, st, n, d, chunks, nonTemporal, options);
+                Parallel2<T>(workers, (nint)xp, (nint)gp, (nint)yp, (nint)tp, st, n, d, chunks, nonTemporal, streaming, options);
         }
     }
 
@@ -152,12 +156,13 @@ public static class FusedBackward
     private static class Buffers<T>
     {
         [ThreadStatic] public static double[]? Partials;
+        [ThreadStatic] public static T[]? Mean;
         [ThreadStatic] public static T[]? Constants;
     }
 
     /// <summary>Pass 1 over chunks [c0, c1): each chunk's sums go to its own slot (two rows of stride <paramref name="sd"/>) of the partials table at <paramref name="partials"/>.</summary>
     private static unsafe void SumChunks<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, ReadOnlySpan<T> mean, double* partials, int sd, int d, int c0, int c1, int n,
-        KernelOptions options)
+        bool streaming, KernelOptions options)
         where T : unmanaged
     {
         for (int c = c0; c < c1; c++)
@@ -170,29 +175,29 @@ public static class FusedBackward
             var xs = x.Slice(r0 * d, (r1 - r0) * d);
             var gs = dout.Slice(r0 * d, (r1 - r0) * d);
             if (typeof(T) == typeof(double))
-                ColumnSums.Accumulate(MemoryMarshal.Cast<T, double>(xs), MemoryMarshal.Cast<T, double>(gs), MemoryMarshal.Cast<T, double>(mean), sumDout, sumDoutXmu, options);
+                ColumnSums.Accumulate(MemoryMarshal.Cast<T, double>(xs), MemoryMarshal.Cast<T, double>(gs), MemoryMarshal.Cast<T, double>(mean), sumDout, sumDoutXmu, options, streaming);
             else
-                ColumnSums.Accumulate(MemoryMarshal.Cast<T, float>(xs), MemoryMarshal.Cast<T, float>(gs), MemoryMarshal.Cast<T, float>(mean), sumDout, sumDoutXmu, options);
+                ColumnSums.Accumulate(MemoryMarshal.Cast<T, float>(xs), MemoryMarshal.Cast<T, float>(gs), MemoryMarshal.Cast<T, float>(mean), sumDout, sumDoutXmu, options, streaming);
         }
     }
 
-    private static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal,
+    private static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool nonTemporal, bool streaming,
         KernelOptions options)
         where T : unmanaged
     {
         if (typeof(T) == typeof(double))
             AffineRows.Apply(MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(dout), MemoryMarshal.Cast<T, double>(dx),
-                MemoryMarshal.Cast<T, double>(a), MemoryMarshal.Cast<T, double>(b), MemoryMarshal.Cast<T, double>(c), nonTemporal, options);
+                MemoryMarshal.Cast<T, double>(a), MemoryMarshal.Cast<T, double>(b), MemoryMarshal.Cast<T, double>(c), nonTemporal, options, streaming);
         else
             AffineRows.Apply(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dout), MemoryMarshal.Cast<T, float>(dx),
-                MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), nonTemporal, options);
+                MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), nonTemporal, options, streaming);
     }
 
     /// <summary>Chunks [first, end) of worker <paramref name="w"/> out of <paramref name="workers"/>: contiguous, fixed by the counts alone.</summary>
     private static (int First, int End) ChunksOf(int w, int workers, int chunks) =>
         ((int)((long)w * chunks / workers), (int)((long)(w + 1) * chunks / workers));
 
-    private static unsafe void Parallel1<T>(int workers, nint xp, nint gp, nint mp, nint pp, int sd, int n, int d, int chunks, KernelOptions options)
+    private static unsafe void Parallel1<T>(int workers, nint xp, nint gp, nint mp, nint pp, int sd, int n, int d, int chunks, bool streaming, KernelOptions options)
         where T : unmanaged
     {
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
@@ -201,11 +206,11 @@ public static class FusedBackward
             var dout = new ReadOnlySpan<T>((void*)gp, n * d);
             var mean = new ReadOnlySpan<T>((void*)mp, d);
             var (c0, c1) = ChunksOf(w, workers, chunks);
-            SumChunks(x, dout, mean, (double*)pp, sd, d, c0, c1, n, options);
+            SumChunks(x, dout, mean, (double*)pp, sd, d, c0, c1, n, streaming, options);
         });
     }
 
-    private static unsafe void Parallel2<T>(int workers, nint xp, nint gp, nint yp, nint tp, int st, int n, int d, int chunks, bool nonTemporal, KernelOptions options)
+    private static unsafe void Parallel2<T>(int workers, nint xp, nint gp, nint yp, nint tp, int st, int n, int d, int chunks, bool nonTemporal, bool streaming, KernelOptions options)
         where T : unmanaged
     {
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
@@ -217,7 +222,7 @@ public static class FusedBackward
             var dout = new ReadOnlySpan<T>((T*)gp + (long)r0 * d, (r1 - r0) * d);
             var dx = new Span<T>((T*)yp + (long)r0 * d, (r1 - r0) * d);
             var table = (T*)tp;
-            Affine(x, dout, dx, new ReadOnlySpan<T>(table + st, d), new ReadOnlySpan<T>(table + 2 * st, d), new ReadOnlySpan<T>(table + 3 * st, d), nonTemporal, options);
+            Affine(x, dout, dx, new ReadOnlySpan<T>(table, d), new ReadOnlySpan<T>(table + st, d), new ReadOnlySpan<T>(table + 2 * st, d), nonTemporal, streaming, options);
         });
     }
 }

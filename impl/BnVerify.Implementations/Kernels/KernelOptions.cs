@@ -34,7 +34,19 @@ public enum NonTemporal
 /// </param>
 /// <param name="Prefetch">
 /// Whether the two passes issue software prefetches ahead of their loads (<see cref="ColumnSums.PrefetchBytes"/>,
-/// <see cref="AffineRows.PrefetchBytes"/>). On by default; off only to measure what it is worth (the gate plants it as a regression).
+/// <see cref="AffineRows.PrefetchBytes"/>, and the NCHW kernels' <see cref="PlaneSums"/> and <see cref="PlaneAffine"/>). Off by
+/// default: on the 2-core AVX-512 EPYC VM (Zen 5), with each row peeled to a line boundary, turning it on cost the fused
+/// kernels 4–24% and the NCHW kernels −2% to +13% (`bench --quick --variant ID:prefetch=on`, paired rounds, README
+/// "Prefetch"); it had paid 4–7% on the AVX2 EPYC VM of earlier sessions, which is why it stays an option.
+/// </param>
+/// <param name="StreamingThresholdBytes">
+/// From this many bytes per N×D array on, the 2-D kernels run their bodies for data streamed from memory: pass 1 one row at
+/// a time instead of in groups of rows, and both passes with each row aligned to a vector boundary first (see
+/// <see cref="ColumnSums"/>); below it, the bodies for data in the caches. The result is bitwise the same either way.
+/// Measured on the 2-core AVX-512 EPYC VM: the streaming body's time against the other's, paired (`bench --quick --variant
+/// ID:streaming-threshold=0|max`, README "Alignment and prefetch"), float32 / float64: +111% / +48% at 128×64 (32 / 64 KiB
+/// per array), +9% / −6% at 64×256, +20% / +2% at 256×256, −7% / −10% at 128×1024 (512 KiB / 1 MiB), and −1% to −36%
+/// at every shape measured from 1 MiB to 64 MiB.
 /// </param>
 /// <param name="MaxVectorBits">
 /// The widest vector the kernels may use, in bits: 512, 256 or 128. They run at the narrower of this and the widest width
@@ -45,8 +57,9 @@ public sealed record KernelOptions(
     NonTemporal Stores = NonTemporal.Never,
     long ParallelThresholdBytes = KernelOptions.DefaultParallelThresholdBytes,
     long NonTemporalThresholdBytes = KernelOptions.DefaultNonTemporalThresholdBytes,
-    bool Prefetch = true,
-    int MaxVectorBits = 512)
+    bool Prefetch = false,
+    int MaxVectorBits = 512,
+    long StreamingThresholdBytes = KernelOptions.DefaultStreamingThresholdBytes)
 {
     /// <summary>The default settings: one thread, ordinary stores, prefetch on, the widest vectors.</summary>
     public static KernelOptions Default { get; } = new();
@@ -60,12 +73,16 @@ public sealed record KernelOptions(
     /// <summary>The measured default of <see cref="NonTemporalThresholdBytes"/>: 16 MiB of dx.</summary>
     public const long DefaultNonTemporalThresholdBytes = 16L << 20;
 
+    /// <summary>The measured default of <see cref="StreamingThresholdBytes"/>: 512 KiB per array.</summary>
+    public const long DefaultStreamingThresholdBytes = 512L << 10;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be at least 1");
         if (ParallelThresholdBytes < 0) throw new ArgumentOutOfRangeException(nameof(ParallelThresholdBytes), ParallelThresholdBytes, "must be ≥ 0");
         if (NonTemporalThresholdBytes < 0) throw new ArgumentOutOfRangeException(nameof(NonTemporalThresholdBytes), NonTemporalThresholdBytes, "must be ≥ 0");
+        if (StreamingThresholdBytes < 0) throw new ArgumentOutOfRangeException(nameof(StreamingThresholdBytes), StreamingThresholdBytes, "must be ≥ 0");
         if (MaxVectorBits is not (128 or 256 or 512)) throw new ArgumentOutOfRangeException(nameof(MaxVectorBits), MaxVectorBits, "must be 128, 256 or 512");
     }
 }

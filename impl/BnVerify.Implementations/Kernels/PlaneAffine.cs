@@ -15,7 +15,7 @@ namespace BnVerify.Kernels;
 /// same cache lines as the streaming ones defeat write-combining. A vector inside one plane uses that plane's broadcast
 /// constants; a vector straddling two planes (one in ⌈H·W/lanes⌉ vectors at most) blends the two planes' constants at the
 /// boundary lane, and only planes shorter than a vector get their constants lane by lane. The run is
-/// peeled once to a 64-byte boundary of dx for non-temporal stores. Every element gets exactly the scalar operations
+/// peeled once to a 64-byte boundary of dx. Every element gets exactly the scalar operations
 /// FMA(a, dout, FMA(b, x, c)), so the result does not depend on the path, the width or the thread count.
 /// </para>
 /// </summary>
@@ -26,23 +26,34 @@ public static class PlaneAffine
 
     /// <summary>
     /// Writes dx for channels [<paramref name="c0"/>, <paramref name="c1"/>) of an NCHW batch from x and dout and the
-    /// per-channel constants <paramref name="a"/>, <paramref name="b"/>, <paramref name="c"/>.
+    /// per-channel constants <paramref name="a"/>, <paramref name="b"/>, <paramref name="c"/>, with software prefetch when <paramref name="prefetch"/>.
     /// </summary>
-    public static unsafe void Apply<T>(T* x, T* dout, T* dx, T* a, T* b, T* c, int images, int channels, int planeSize, int c0, int c1, bool nonTemporal)
+    public static unsafe void Apply<T>(T* x, T* dout, T* dx, T* a, T* b, T* c, int images, int channels, int planeSize, int c0, int c1, bool nonTemporal, bool prefetch)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated) Runs<T, Vector512<T>, Width512<T>>(x, dout, dx, a, b, c, images, channels, planeSize, c0, c1, nonTemporal);
-        else if (Vector256.IsHardwareAccelerated) Runs<T, Vector256<T>, Width256<T>>(x, dout, dx, a, b, c, images, channels, planeSize, c0, c1, nonTemporal);
-        else Runs<T, Vector128<T>, Width128<T>>(x, dout, dx, a, b, c, images, channels, planeSize, c0, c1, nonTemporal);
+        if (prefetch) Apply<T, Prefetching>(x, dout, dx, a, b, c, images, channels, planeSize, c0, c1, nonTemporal);
+        else Apply<T, NoPrefetch>(x, dout, dx, a, b, c, images, channels, planeSize, c0, c1, nonTemporal);
+    }
+
+    private static unsafe void Apply<T, TP>(T* x, T* dout, T* dx, T* a, T* b, T* c, int images, int channels, int planeSize, int c0, int c1, bool nonTemporal)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TP : struct, IPrefetchPolicy
+    {
+        if (Vector512.IsHardwareAccelerated) Runs<T, Vector512<T>, Width512<T>, TP>(x, dout, dx, a, b, c, images, channels, planeSize, c0, c1, nonTemporal);
+        else if (Vector256.IsHardwareAccelerated) Runs<T, Vector256<T>, Width256<T>, TP>(x, dout, dx, a, b, c, images, channels, planeSize, c0, c1, nonTemporal);
+        else Runs<T, Vector128<T>, Width128<T>, TP>(x, dout, dx, a, b, c, images, channels, planeSize, c0, c1, nonTemporal);
     }
 
     // Always fully optimized, as the 2-D kernels (see AffineRows.Rows).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Runs<T, TVec, TW>(T* xp, T* gp, T* yp, T* a, T* b, T* c, int images, int channels, int planeSize, int c0, int c1, bool nonTemporal)
+    private static unsafe void Runs<T, TVec, TW, TP>(T* xp, T* gp, T* yp, T* a, T* b, T* c, int images, int channels, int planeSize, int c0, int c1, bool nonTemporal)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVec : struct
         where TW : struct, ISimdWidth<T, TVec>
+        where TP : struct, IPrefetchPolicy
     {
+        // Non-temporal stores need a 64-byte boundary, which dx reaches only if its elements are aligned to their size.
+        nonTemporal &= (nuint)yp % (nuint)sizeof(T) == 0;
         int w = TW.Count;
         int ahead = PrefetchBytes / sizeof(T);
         nuint vectorBytes = (nuint)(w * sizeof(T));
@@ -57,14 +68,10 @@ public static class PlaneAffine
             T* x = xp + start;
             T* g = gp + start;
             T* y = yp + start;
+            // Peel to a 64-byte boundary of dx: the non-temporal stores need it, ordinary ones then never split a line, and the
+            // loads of x and dout are aligned too when they are in step with dx (as arrays of one size are: AlignedScratch.Phase).
             int e = 0;
-            if (nonTemporal)
-            {
-                // Peel to a 64-byte boundary of dx (elements are aligned to their size, so this is a whole number of them).
-                nuint misalign = (nuint)y % 64;
-                int peel = misalign == 0 ? 0 : (int)Math.Min((64 - misalign) / (nuint)sizeof(T), (nuint)length);
-                for (; e < peel; e++) Scalar(x, g, y, a, b, c, e, c0 + e / planeSize);
-            }
+            for (int peel = (int)Math.Min(AlignedScratch.ToBoundary(ref *y, 64), (nuint)length); e < peel; e++) Scalar(x, g, y, a, b, c, e, c0 + e / planeSize);
             int ch = c0 + e / planeSize;
             int planeEnd = (ch - c0 + 1) * planeSize;
             var va = TW.Broadcast(a[ch]);
@@ -72,7 +79,7 @@ public static class PlaneAffine
             var vc = TW.Broadcast(c[ch]);
             for (; e + w <= length; e += w)
             {
-                if (Sse.IsSupported && ((nuint)(x + e) & 63) < vectorBytes)
+                if (TP.Enabled && Sse.IsSupported && ((nuint)(x + e) & 63) < vectorBytes)
                 {
                     Sse.Prefetch0(x + e + ahead);
                     Sse.Prefetch0(g + e + ahead);

@@ -11,7 +11,7 @@ namespace BnVerify.Kernels;
 /// H·W contiguous numbers, so where the 2-D kernel (<see cref="ColumnSums"/>) keeps vectors of column accumulators across a
 /// row, this one reduces each plane along its length: two vector accumulators per sum, then a horizontal sum per plane.
 /// It walks the batch in memory order (image by image, the planes of channels [c0, c1) in turn), so x and dout are read as
-/// one forward stream each per image, with one software prefetch per 64-byte line 512 B ahead, as the 2-D kernels do.
+/// one forward stream each per image, with one software prefetch per 64-byte line 512 B ahead when <see cref="KernelOptions.Prefetch"/> is on (off by default, as for the 2-D kernels).
 /// <para>
 /// Float32: a plane is summed in float32 lanes in blocks of at most <see cref="Float32BlockElements"/> values, each block's
 /// sum widened to float64 and added to the channel's float64 accumulator. A block's error is then at most about
@@ -32,22 +32,32 @@ public static class PlaneSums
     /// <summary>
     /// Adds the sums of channels [<paramref name="c0"/>, <paramref name="c1"/>) of an NCHW batch (<paramref name="images"/>
     /// images of <paramref name="channels"/> planes of <paramref name="planeSize"/> values at <paramref name="x"/> and
-    /// <paramref name="dout"/>) into <paramref name="sumDout"/>[c] and <paramref name="sumDoutXmu"/>[c], with mean[c] subtracted.
+    /// <paramref name="dout"/>) into <paramref name="sumDout"/>[c] and <paramref name="sumDoutXmu"/>[c], with mean[c] subtracted, with software prefetch when <paramref name="prefetch"/>.
     /// </summary>
-    public static unsafe void Accumulate<T>(T* x, T* dout, T* mean, double* sumDout, double* sumDoutXmu, int images, int channels, int planeSize, int c0, int c1)
+    public static unsafe void Accumulate<T>(T* x, T* dout, T* mean, double* sumDout, double* sumDoutXmu, int images, int channels, int planeSize, int c0, int c1,
+        bool prefetch)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated) Sums<T, Vector512<T>, Width512<T>>(x, dout, mean, sumDout, sumDoutXmu, images, channels, planeSize, c0, c1);
-        else if (Vector256.IsHardwareAccelerated) Sums<T, Vector256<T>, Width256<T>>(x, dout, mean, sumDout, sumDoutXmu, images, channels, planeSize, c0, c1);
-        else Sums<T, Vector128<T>, Width128<T>>(x, dout, mean, sumDout, sumDoutXmu, images, channels, planeSize, c0, c1);
+        if (prefetch) Accumulate<T, Prefetching>(x, dout, mean, sumDout, sumDoutXmu, images, channels, planeSize, c0, c1);
+        else Accumulate<T, NoPrefetch>(x, dout, mean, sumDout, sumDoutXmu, images, channels, planeSize, c0, c1);
+    }
+
+    private static unsafe void Accumulate<T, TP>(T* x, T* dout, T* mean, double* sumDout, double* sumDoutXmu, int images, int channels, int planeSize, int c0, int c1)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TP : struct, IPrefetchPolicy
+    {
+        if (Vector512.IsHardwareAccelerated) Sums<T, Vector512<T>, Width512<T>, TP>(x, dout, mean, sumDout, sumDoutXmu, images, channels, planeSize, c0, c1);
+        else if (Vector256.IsHardwareAccelerated) Sums<T, Vector256<T>, Width256<T>, TP>(x, dout, mean, sumDout, sumDoutXmu, images, channels, planeSize, c0, c1);
+        else Sums<T, Vector128<T>, Width128<T>, TP>(x, dout, mean, sumDout, sumDoutXmu, images, channels, planeSize, c0, c1);
     }
 
     // Always fully optimized, as the 2-D kernels (see ColumnSums.Sums): called a few times on large data, it would otherwise run as tier-0 code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Sums<T, TVec, TW>(T* xp, T* gp, T* mean, double* sumDout, double* sumDoutXmu, int images, int channels, int planeSize, int c0, int c1)
+    private static unsafe void Sums<T, TVec, TW, TP>(T* xp, T* gp, T* mean, double* sumDout, double* sumDoutXmu, int images, int channels, int planeSize, int c0, int c1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVec : struct
         where TW : struct, ISimdWidth<T, TVec>
+        where TP : struct, IPrefetchPolicy
     {
         int w = TW.Count;
         int block = typeof(T) == typeof(float) ? Float32BlockElements : int.MaxValue;
@@ -75,7 +85,7 @@ public static class PlaneSums
                     // Two vectors per step into two accumulators per sum (shorter dependency chains).
                     for (; j + step <= end; j += step)
                     {
-                        if (Sse.IsSupported)
+                        if (TP.Enabled && Sse.IsSupported)
                         {
                             Sse.Prefetch0(x + j + ahead);
                             Sse.Prefetch0(g + j + ahead);

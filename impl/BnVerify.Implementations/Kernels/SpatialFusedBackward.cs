@@ -67,9 +67,9 @@ public static class SpatialFusedBackward
         {
             // Pass 1.
             if (workers == 1)
-                PlaneSums.Accumulate(xp, gp, tp, sp, sp + sd, images, channels, planeSize, 0, channels);
+                PlaneSums.Accumulate(xp, gp, tp, sp, sp + sd, images, channels, planeSize, 0, channels, options.Prefetch);
             else
-                Parallel1<T>((nint)xp, (nint)gp, (nint)tp, (nint)sp, sd, images, channels, planeSize, workers);
+                Parallel1<T>((nint)xp, (nint)gp, (nint)tp, (nint)sp, sd, images, channels, planeSize, workers, options.Prefetch);
 
             // Per-channel constants (the fused 2-D kernel's, with m = N·H·W).
             FusedBackward.Constants(cache, sumDout, sumDoutXmu, table[..channels], dgamma, dbeta,
@@ -78,9 +78,9 @@ public static class SpatialFusedBackward
 
             // Pass 2.
             if (workers == 1)
-                PlaneAffine.Apply(xp, gp, yp, a, b, c, images, channels, planeSize, 0, channels, nonTemporal);
+                PlaneAffine.Apply(xp, gp, yp, a, b, c, images, channels, planeSize, 0, channels, nonTemporal, options.Prefetch);
             else
-                Parallel2<T>((nint)xp, (nint)gp, (nint)yp, (nint)a, (nint)b, (nint)c, images, channels, planeSize, workers, nonTemporal);
+                Parallel2<T>((nint)xp, (nint)gp, (nint)yp, (nint)a, (nint)b, (nint)c, images, channels, planeSize, workers, nonTemporal, options.Prefetch);
         }
     }
 
@@ -88,23 +88,23 @@ public static class SpatialFusedBackward
     private static (int First, int End) ChannelsOf(int w, int workers, int channels) =>
         ((int)((long)w * channels / workers), (int)((long)(w + 1) * channels / workers));
 
-    private static unsafe void Parallel1<T>(nint xp, nint gp, nint mp, nint sp, int sd, int images, int channels, int planeSize, int workers)
+    private static unsafe void Parallel1<T>(nint xp, nint gp, nint mp, nint sp, int sd, int images, int channels, int planeSize, int workers, bool prefetch)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             var (c0, c1) = ChannelsOf(w, workers, channels);
-            PlaneSums.Accumulate((T*)xp, (T*)gp, (T*)mp, (double*)sp, (double*)sp + sd, images, channels, planeSize, c0, c1);
+            PlaneSums.Accumulate((T*)xp, (T*)gp, (T*)mp, (double*)sp, (double*)sp + sd, images, channels, planeSize, c0, c1, prefetch);
         });
     }
 
-    private static unsafe void Parallel2<T>(nint xp, nint gp, nint yp, nint a, nint b, nint c, int images, int channels, int planeSize, int workers, bool nonTemporal)
+    private static unsafe void Parallel2<T>(nint xp, nint gp, nint yp, nint a, nint b, nint c, int images, int channels, int planeSize, int workers, bool nonTemporal, bool prefetch)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             var (c0, c1) = ChannelsOf(w, workers, channels);
-            PlaneAffine.Apply((T*)xp, (T*)gp, (T*)yp, (T*)a, (T*)b, (T*)c, images, channels, planeSize, c0, c1, nonTemporal);
+            PlaneAffine.Apply((T*)xp, (T*)gp, (T*)yp, (T*)a, (T*)b, (T*)c, images, channels, planeSize, c0, c1, nonTemporal, prefetch);
         });
     }
 
