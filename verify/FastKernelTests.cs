@@ -234,13 +234,17 @@ public class FastKernelTests
     [InlineData(3, 17)]
     [InlineData(7, 1023)]
     [InlineData(65, 40)]
+    [InlineData(5, 64)] // rows of whole vectors at every width: the streaming bodies' rotated path
+    [InlineData(1, 32)]
+    [InlineData(6, 16)]
     public void Every_vector_width_computes_exactly_the_scalar_loop(int n, int d)
     {
         // Both passes work column by column: vector lane j does what the scalar loop below does for column j (pass 1 row
         // by row, pass 2 two FMAs), so every width (512, 256, 128 bits; one the CPU lacks runs in software) must match that
         // loop bit for bit, in both bodies (for data in the caches: pass 1 in groups of rows; streamed: one row at a time,
-        // each row aligned first by a masked vector), the masked and remainder columns included, and so must every start of
-        // the data within a 64-byte line (the alignment moves with it). This runs the width-generic bodies this
+        // aligned, rotated when rows are whole vectors and else each row with a masked vector before and after), the masked
+        // and remainder columns included, and so must every start of the data within a 64-byte line (the alignment moves
+        // with it). This runs the width-generic bodies this
         // machine would not pick, and pins the promise that an AVX2 and an AVX-512 machine return identical gradients.
         var p = Random(n, d, 12, offset: 0.5);
         foreach (int width in new[] { 512, 256, 128 })

@@ -10,14 +10,20 @@ namespace BnVerify.Kernels;
 /// Pass 2 of the fused backward: for every row i and column j of a row-major block,
 /// <c>dx_ij = a_j·dout_ij + (b_j·x_ij + c_j)</c>, two fused multiply-adds per element with per-column constants and no
 /// division. TensorPrimitives style: one vector body, written once over <see cref="ISimdWidth{T, TVec}"/> and run at the
-/// widest accelerated width (512, 256 or 128 bits), and a scalar remainder. Each row is first peeled to a 64-byte boundary
-/// of dx with scalar stores, so no vector store splits a line and, when x, dout and the constants are in step with dx (as
-/// .NET arrays of one size are, and as <see cref="FusedBackward"/> places the constants: <see cref="AlignedScratch.Phase{T}"/>),
-/// no load does either. With <c>nonTemporal</c> the vector stores bypass the cache: worth it only when dx is much larger
-/// than the last-level cache.
+/// widest accelerated width (512, 256 or 128 bits), and a scalar remainder. Streaming from memory (or with non-temporal
+/// stores) every vector store of dx is aligned, as in <see cref="ColumnSums"/>: rows of whole vectors as one stream of
+/// aligned vectors with the constants rotated to match, other rows each from its own boundary; and x and dout, which .NET
+/// arrays of one size place alike, are then aligned too. With <c>nonTemporal</c> the vector stores bypass the cache: worth
+/// it only when dx is much larger than the last-level cache.
 /// </summary>
 public static class AffineRows
 {
+    /// <summary>The rotated constants of the streaming path, per thread and element type (see <see cref="AlignedScratch"/>).</summary>
+    private static class Rotation<T>
+    {
+        [ThreadStatic] public static T[]? Buffer;
+    }
+
     /// <summary>
     /// Software prefetch distance for x and dout, bytes ahead, one prefetch per 64-byte line, when
     /// <see cref="KernelOptions.Prefetch"/> is on (off by default: see <see cref="ColumnSums.PrefetchBytes"/>). On the AVX2
@@ -121,15 +127,41 @@ public static class AffineRows
             // (always so in a .NET array; not necessarily in native memory).
             nonTemporal &= (nuint)yp % (nuint)sizeof(T) == 0;
             nuint d1 = (nuint)d, vectorBytes = w * (nuint)sizeof(T);
+            if ((nonTemporal || streaming) && d1 >= w && d1 % w == 0)
+            {
+                // Rows of whole vectors (as in ColumnSums' streaming body): one stream of aligned vectors from dx's first
+                // boundary (a whole line for non-temporal stores), cut into virtual rows of d elements, with the constants
+                // rotated to match (copied into aligned scratch). Elementwise, so the bits are those of any other order.
+                nuint first = Math.Min(AlignedScratch.ToBoundary(ref yr, nonTemporal ? 64 : vectorBytes), d1), back = d1 - first;
+                var rotated = AlignedScratch.Get(ref Rotation<T>.Buffer, 3 * d);
+                ref T aq = ref MemoryMarshal.GetReference(rotated);
+                ref T bq = ref Unsafe.Add(ref aq, d1);
+                ref T cq = ref Unsafe.Add(ref aq, 2 * d1);
+                for (nuint v = 0; v < d1; v++)
+                {
+                    nuint j = v < back ? first + v : v - back;
+                    (Unsafe.Add(ref aq, v), Unsafe.Add(ref bq, v), Unsafe.Add(ref cq, v)) = (Unsafe.Add(ref ar, j), Unsafe.Add(ref br, j), Unsafe.Add(ref cr, j));
+                }
+                // Row 0's columns before the boundary, the whole virtual rows, then the last row's columns from the boundary on.
+                nuint e = 0;
+                for (; e < first; e++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, 0, e);
+                for (int r = 0; r < rows - 1; r++)
+                    for (nuint v = 0; v < d1; v += w, e += w) Vector<T, TVec, TW, TP>(ref xr, ref gr, yp, ref aq, ref bq, ref cq, e, v, nonTemporal, vectorBytes, ahead);
+                nuint u = 0;
+                for (; u + w <= back; u += w, e += w) Vector<T, TVec, TW, TP>(ref xr, ref gr, yp, ref aq, ref bq, ref cq, e, u, nonTemporal, vectorBytes, ahead);
+                for (; u < back; u++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, (nuint)(rows - 1) * d1, first + u);
+                if (nonTemporal && Sse.IsSupported) Sse.StoreFence();
+                return;
+            }
             for (int i = 0; i < rows; i++)
             {
                 nuint row = (nuint)i * d1;
-                // Streaming from memory, or with non-temporal stores, the vector loop starts at dx's next vector boundary (64
-                // bytes for non-temporal stores, which need a whole line): no vector store splits a line, and the loads of x,
-                // dout and the constants do not either when they are in step with dx (AlignedScratch.Phase). In the caches
-                // it starts at column 0 (split accesses cost less there than the masked head). The columns before and after
-                // it: one masked vector each with ordinary stores (lanes outside the mask store dx's own values back), scalar
-                // with non-temporal ones (an ordinary store into a line the streaming stores write would defeat write-combining).
+                // Rows that are not whole vectors: streaming from memory, or with non-temporal stores, each row's vector loop
+                // starts at its own boundary of dx (64 bytes for non-temporal stores, which need a whole line), so no vector
+                // store splits a line; in the caches it starts at column 0 (split accesses cost less there than the masked
+                // head). The columns before and after it: one masked vector each with ordinary stores (lanes outside the mask
+                // store dx's own values back), scalar with non-temporal ones (an ordinary store into a line the streaming
+                // stores write would defeat write-combining).
                 nuint j = 0;
                 if (d1 < w)
                 {
@@ -161,6 +193,25 @@ public static class AffineRows
             }
             if (nonTemporal && Sse.IsSupported) Sse.StoreFence();
         }
+    }
+
+    /// <summary>One aligned vector of dx at element <paramref name="e"/>, with the (rotated) constants at <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Vector<T, TVec, TW, TP>(ref T xr, ref T gr, T* yp, ref T aq, ref T bq, ref T cq, nuint e, nuint v, bool nonTemporal,
+        nuint vectorBytes, nuint ahead)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVec : struct
+        where TW : struct, ISimdWidth<T, TVec>
+        where TP : struct, IPrefetchPolicy
+    {
+        if (TP.Enabled && Sse.IsSupported && (((nuint)(yp + e) & 63) < vectorBytes))
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, e + ahead)));
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, e + ahead)));
+        }
+        var dxv = TW.FusedMultiplyAdd(TW.Load(ref aq, v), TW.Load(ref gr, e), TW.FusedMultiplyAdd(TW.Load(ref bq, v), TW.Load(ref xr, e), TW.Load(ref cq, v)));
+        if (nonTemporal) TW.StoreNonTemporal(dxv, yp + e);
+        else TW.Store(dxv, ref Unsafe.AsRef<T>(yp), e);
     }
 
     /// <summary>One vector at column <paramref name="j0"/> of which only the lanes in <paramref name="mask"/> (whereSet) or outside it get their dx; the others store dx's own values back.</summary>

@@ -17,36 +17,21 @@ public static class AlignedScratch
     /// <paramref name="cache"/> (allocated or grown here; its contents are not cleared). Pinned, so the span's address
     /// may be handed to worker threads.
     /// </summary>
-    public static Span<T> Get<T>(ref T[]? cache, int length) where T : unmanaged => Get(ref cache, length, phase: 0);
-
-    /// <summary>
-    /// As <see cref="Get{T}(ref T[], int)"/>, but starting <paramref name="phase"/> bytes past a 64-byte boundary (rounded
-    /// down to a whole element): scratch indexed like a row of the data, in step with it. When the kernels peel each row to
-    /// a line boundary of the data (<see cref="ColumnSums"/>, <see cref="AffineRows"/>), scratch of the data's
-    /// <see cref="Phase{T}"/> is aligned exactly where the data is, so neither splits its accesses across lines.
-    /// </summary>
-    public static unsafe Span<T> Get<T>(ref T[]? cache, int length, int phase) where T : unmanaged
+    public static unsafe Span<T> Get<T>(ref T[]? cache, int length) where T : unmanaged
     {
         int pad = 64 / sizeof(T);
         if (cache is null || cache.Length < length + pad) cache = GC.AllocateUninitializedArray<T>(length + pad, pinned: true);
         nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(cache));
-        nuint target = (nuint)(phase & 63) / (nuint)sizeof(T) * (nuint)sizeof(T);
-        int offset = (int)((64 + target - address % 64) % 64 / (nuint)sizeof(T));
+        int offset = (int)((64 - address % 64) % 64 / (nuint)sizeof(T));
         return cache.AsSpan(offset, length);
     }
 
     /// <summary>
-    /// How many bytes past a 64-byte boundary <paramref name="data"/> starts (0 for an empty span). An ordinary .NET array
-    /// of more than 85,000 bytes starts 24 bytes past one on x64 (its 16-byte header follows an 8-byte-aligned start):
-    /// every 64-byte load of it at element 0, 16, 32, … (float32) crosses two lines unless the kernel peels to a boundary.
-    /// </summary>
-    public static unsafe int Phase<T>(ReadOnlySpan<T> data) where T : unmanaged =>
-        data.IsEmpty ? 0 : (int)((nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data)) % 64);
-
-    /// <summary>
     /// How many elements of <typeparamref name="T"/> lie before the first <paramref name="bytes"/>-byte boundary (a power of
     /// two up to 64: a vector's size) at or after <paramref name="data"/>: 0 when it starts on one, and 0 for elements not
-    /// aligned to their own size, which never reach one.
+    /// aligned to their own size, which never reach one. An ordinary .NET array of more than 85,000 bytes starts 24 bytes
+    /// past a 64-byte boundary on x64 (its 16-byte header follows an 8-byte-aligned start), so a kernel that does not
+    /// start its vector loop here splits every 64-byte access of it across two cache lines.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe nuint ToBoundary<T>(ref T data, nuint bytes) where T : unmanaged

@@ -13,11 +13,11 @@ namespace BnVerify.Kernels;
 /// chosen per call by the caller (<see cref="KernelOptions.StreamingThresholdBytes"/>), add the rows in the same order and
 /// so return the same bits: for data in the caches, <see cref="RowsPerGroup"/> rows are added into each column vector in
 /// registers, so the accumulators are loaded and stored once per group; for data streamed from memory, one row at a time
-/// (two sequential read streams, the pattern the hardware prefetchers follow best), each row's vector loop starting at a
-/// vector boundary of x, with the columns before it and after it done by one masked vector each. With the accumulators and
-/// the mean in step with x (<see cref="AlignedScratch.Phase{T}"/>; <see cref="FusedBackward"/> passes them so), no vector
-/// access then splits across two cache lines: an ordinary .NET array of this size starts 24 bytes past a line boundary,
-/// where every unaligned 64-byte load splits.
+/// (two sequential read streams, the pattern the hardware prefetchers follow best), with every vector load aligned: when
+/// rows are whole vectors, the block is read as one stream of aligned vectors from x's first boundary, with the mean and
+/// the accumulators rotated to match; otherwise each row's vector loop starts at its own boundary, the columns before and
+/// after it one masked vector each. An ordinary .NET array of this size starts 24 bytes past a line boundary, where every
+/// unaligned 64-byte load splits across two cache lines (<see cref="AlignedScratch.ToBoundary{T}"/>).
 /// Measured on the 2-core AVX-512 EPYC VM at 16384×1024 float32 (interleaved rounds of a standalone harness, data 24 bytes
 /// past a boundary as in a .NET array): split 64-byte loads made even a plain two-stream sum about 1.6× slower
 /// (4.6–5.2 ms against 2.8–3.3 ms aligned); on aligned data four rows per group with software prefetch took 4.4–5.5 ms
@@ -94,7 +94,7 @@ public static class ColumnSums
         Check(x.Length, dout.Length, d, sumDout.Length, sumDoutXmu.Length);
         int rows = x.Length / d;
         int stride = AlignedScratch.Stride<float>(d);
-        var block = AlignedScratch.Get(ref _float32Block, 2 * stride, AlignedScratch.Phase(x)); // the block sums, in step with x's lines
+        var block = AlignedScratch.Get(ref _float32Block, 2 * stride); // the block sums, 64-byte aligned like every accumulator
         var blockDout = block[..d];
         var blockDoutXmu = block.Slice(stride, d);
         for (int b0 = 0; b0 < rows; b0 += Float32BlockRows)
@@ -110,6 +110,12 @@ public static class ColumnSums
 
     /// <summary>The float32 block sums' scratch, per thread (see <see cref="AlignedScratch"/>).</summary>
     [ThreadStatic] private static float[]? _float32Block;
+
+    /// <summary>The rotated mean and accumulators of the streaming body, per thread and element type (see <see cref="AlignedScratch"/>).</summary>
+    private static class Rotation<T>
+    {
+        [ThreadStatic] public static T[]? Buffer;
+    }
 
     /// <summary>
     /// The kernel at a chosen width in bits (512, 256 or 128; a width the CPU lacks runs in software, correctly but slowly):
@@ -186,7 +192,7 @@ public static class ColumnSums
             }
             // Scalar remainder: the columns that do not fill a vector, row after row like a lane.
             for (; j < d1; j++)
-                for (nuint r = 0; r < (nuint)RowsPerGroup; r++) Scalar(ref xr, ref gr, ref mr, ref sr, ref tr, row0 + r * d1, j);
+                for (nuint r = 0; r < (nuint)RowsPerGroup; r++) Scalar(ref xr, ref gr, ref mr, ref sr, ref tr, row0 + r * d1 + j, j);
         }
         // The last rows that do not fill a group: one at a time.
         for (; i0 < rows; i0++)
@@ -199,7 +205,7 @@ public static class ColumnSums
                 TW.Store(TW.Add(TW.Load(ref sr, j), dv), ref sr, j);
                 TW.Store(TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, row + j), TW.Load(ref mr, j)), dv, TW.Load(ref tr, j)), ref tr, j);
             }
-            for (; j < d1; j++) Scalar(ref xr, ref gr, ref mr, ref sr, ref tr, row, j);
+            for (; j < d1; j++) Scalar(ref xr, ref gr, ref mr, ref sr, ref tr, row + j, j);
         }
     }
 
@@ -233,15 +239,50 @@ public static class ColumnSums
         {
             // Rows narrower than a vector: scalar.
             for (nuint k = 0, row = 0; k < (nuint)rows; k++, row += d1)
-                for (nuint j = 0; j < d1; j++) Scalar(ref xr, ref gr, ref mr, ref sr, ref tr, row, j);
+                for (nuint j = 0; j < d1; j++) Scalar(ref xr, ref gr, ref mr, ref sr, ref tr, row + j, j);
             return;
         }
+        if (d1 % w == 0)
+        {
+            // Rows of whole vectors: every row then starts at the same place within a vector, so the block is read as one
+            // stream of aligned vectors that begins at x's first vector boundary, `first` elements in, cut into "virtual
+            // rows" of d elements: the end of one row (columns first..d−1) and the start of the next (columns 0..first−1).
+            // The mean and the accumulators are used rotated by `first` (copied into aligned scratch and back), so no access
+            // splits a cache line and each column still adds its rows in row order, with the same bits as the other bodies.
+            nuint first = AlignedScratch.ToBoundary(ref xr, vectorBytes), back = d1 - first;
+            var rotated = AlignedScratch.Get(ref Rotation<T>.Buffer, 3 * d);
+            ref T mq = ref MemoryMarshal.GetReference(rotated);
+            ref T sq = ref Unsafe.Add(ref mq, d1);
+            ref T tq = ref Unsafe.Add(ref mq, 2 * d1);
+            for (nuint v = 0; v < d1; v++)
+            {
+                nuint j = v < back ? first + v : v - back;
+                Unsafe.Add(ref mq, v) = Unsafe.Add(ref mr, j);
+                Unsafe.Add(ref sq, v) = Unsafe.Add(ref sr, j);
+                Unsafe.Add(ref tq, v) = Unsafe.Add(ref tr, j);
+            }
+            // Row 0's columns before the boundary, then the whole virtual rows, then the last row's columns from the boundary on.
+            for (nuint j = 0; j < first; j++) Scalar(ref xr, ref gr, ref mq, ref sq, ref tq, j, back + j);
+            nuint k = first;
+            for (int r = 0; r < rows - 1; r++, k += d1)
+                for (nuint v = 0; v < d1; v += w) Vector(ref xr, ref gr, ref mq, ref sq, ref tq, k + v, v, vectorBytes, ahead);
+            nuint u = 0;
+            for (; u + w <= back; u += w) Vector(ref xr, ref gr, ref mq, ref sq, ref tq, k + u, u, vectorBytes, ahead);
+            for (; u < back; u++) Scalar(ref xr, ref gr, ref mq, ref sq, ref tq, k + u, u);
+            for (nuint v = 0; v < d1; v++)
+            {
+                nuint j = v < back ? first + v : v - back;
+                Unsafe.Add(ref sr, j) = Unsafe.Add(ref sq, v);
+                Unsafe.Add(ref tr, j) = Unsafe.Add(ref tq, v);
+            }
+            return;
+        }
+
+        // Rows that are not whole vectors start at different places within a vector: each row's vector loop starts at its
+        // own boundary of x, and the columns before and after it are one masked vector each.
         for (int i = 0; i < rows; i++)
         {
             nuint row = (nuint)i * d1;
-            // The vector loop starts at x's next vector boundary (so its loads of x, and of dout and the accumulators when
-            // they are in step with x: see AlignedScratch.Phase, never split across two cache lines); the columns before
-            // it and after it are one masked vector each, every lane doing exactly what the scalar loop does or nothing.
             nuint head = AlignedScratch.ToBoundary(ref Unsafe.Add(ref xr, row), vectorBytes);
             if (head != 0) Masked(ref xr, ref gr, ref mr, ref sr, ref tr, row, 0, TW.LowLanes((int)head), whereSet: true);
             nuint j = head;
@@ -261,6 +302,20 @@ public static class ColumnSums
             if (j < d1) Masked(ref xr, ref gr, ref mr, ref sr, ref tr, row, d1 - w, TW.LowLanes((int)(j - (d1 - w))), whereSet: false);
         }
 
+        // One aligned vector: the data at element e, the (rotated) mean and accumulators at v.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Vector(ref T xr, ref T gr, ref T mq, ref T sq, ref T tq, nuint e, nuint v, nuint vectorBytes, nuint ahead)
+        {
+            if (TP.Enabled && Sse.IsSupported && (((nuint)Unsafe.AsPointer(ref Unsafe.Add(ref xr, e)) & 63) < vectorBytes))
+            {
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, e + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, e + ahead)));
+            }
+            var dv = TW.Load(ref gr, e);
+            TW.Store(TW.Add(TW.Load(ref sq, v), dv), ref sq, v);
+            TW.Store(TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, e), TW.Load(ref mq, v)), dv, TW.Load(ref tq, v)), ref tq, v);
+        }
+
         // One vector at column j0 in which only the lanes in mask (whereSet) or outside it (!whereSet) are accumulated.
         static void Masked(ref T xr, ref T gr, ref T mr, ref T sr, ref T tr, nuint row, nuint j0, TVec mask, bool whereSet)
         {
@@ -274,14 +329,14 @@ public static class ColumnSums
         }
     }
 
-    /// <summary>One element, with a vector lane's operations in the same order.</summary>
+    /// <summary>One element, with a vector lane's operations in the same order: the data at element <paramref name="e"/>, the mean and the accumulators at <paramref name="v"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scalar<T>(ref T xr, ref T gr, ref T mr, ref T sr, ref T tr, nuint row, nuint j)
+    private static void Scalar<T>(ref T xr, ref T gr, ref T mr, ref T sr, ref T tr, nuint e, nuint v)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        T dv = Unsafe.Add(ref gr, row + j);
-        Unsafe.Add(ref sr, j) += dv;
-        Unsafe.Add(ref tr, j) = T.FusedMultiplyAdd(Unsafe.Add(ref xr, row + j) - Unsafe.Add(ref mr, j), dv, Unsafe.Add(ref tr, j));
+        T dv = Unsafe.Add(ref gr, e);
+        Unsafe.Add(ref sr, v) += dv;
+        Unsafe.Add(ref tr, v) = T.FusedMultiplyAdd(Unsafe.Add(ref xr, e) - Unsafe.Add(ref mr, v), dv, Unsafe.Add(ref tr, v));
     }
 
     /// <summary>acc += (double)block, vectorized at up to <paramref name="widthBits"/> (exact: the widening and the float64 add are the same at every width).</summary>

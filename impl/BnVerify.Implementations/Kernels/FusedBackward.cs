@@ -69,18 +69,15 @@ public static class FusedBackward
         int workers = WorkersFor(n, d, Unsafe.SizeOf<T>(), options);
         bool streaming = (long)n * d * Unsafe.SizeOf<T>() >= options.StreamingThresholdBytes;
 
-        // Scratch (AlignedScratch), in step with the data's 64-byte lines, since both passes peel each row to a line boundary
-        // (of x in pass 1, of dx in pass 2): per chunk a row of Σdout and a row of Σ(x − mean)·dout, stride sd (float64,
-        // in step with x when T is float64; a float32 pass 1 keeps its own float32 block sums in step with x); mean (copied
-        // here) in step with x; the constants a, b, c in step with dx, stride st.
+        // Scratch, 64-byte aligned (AlignedScratch): per chunk a row of Σdout and a row of Σ(x − mean)·dout, stride sd;
+        // then mean (copied here, so its loads are aligned too) and the constants a, b, c, stride st.
         int sd = AlignedScratch.Stride<double>(d), st = AlignedScratch.Stride<T>(d);
-        int xPhase = AlignedScratch.Phase(cache.X), dxPhase = AlignedScratch.Phase<T>(dx);
-        var partials = AlignedScratch.Get(ref Buffers<T>.Partials, chunks * 2 * sd, typeof(T) == typeof(double) ? xPhase : 0);
-        var mean = AlignedScratch.Get(ref Buffers<T>.Mean, d, xPhase);
-        var table = AlignedScratch.Get(ref Buffers<T>.Constants, 3 * st, dxPhase);
-        var a = table.Slice(0, d);
-        var b = table.Slice(st, d);
-        var cc = table.Slice(2 * st, d);
+        var partials = AlignedScratch.Get(ref Buffers<T>.Partials, chunks * 2 * sd);
+        var table = AlignedScratch.Get(ref Buffers<T>.Constants, 4 * st);
+        var mean = table.Slice(0, d);
+        var a = table.Slice(st, d);
+        var b = table.Slice(2 * st, d);
+        var cc = table.Slice(3 * st, d);
         cache.Mean.CopyTo(mean);
 
         fixed (double* pp = partials)
@@ -156,7 +153,6 @@ public static class FusedBackward
     private static class Buffers<T>
     {
         [ThreadStatic] public static double[]? Partials;
-        [ThreadStatic] public static T[]? Mean;
         [ThreadStatic] public static T[]? Constants;
     }
 
@@ -222,7 +218,7 @@ public static class FusedBackward
             var dout = new ReadOnlySpan<T>((T*)gp + (long)r0 * d, (r1 - r0) * d);
             var dx = new Span<T>((T*)yp + (long)r0 * d, (r1 - r0) * d);
             var table = (T*)tp;
-            Affine(x, dout, dx, new ReadOnlySpan<T>(table, d), new ReadOnlySpan<T>(table + st, d), new ReadOnlySpan<T>(table + 2 * st, d), nonTemporal, streaming, options);
+            Affine(x, dout, dx, new ReadOnlySpan<T>(table + st, d), new ReadOnlySpan<T>(table + 2 * st, d), new ReadOnlySpan<T>(table + 3 * st, d), nonTemporal, streaming, options);
         });
     }
 }

@@ -69,7 +69,7 @@ public static class PlaneAffine
             T* g = gp + start;
             T* y = yp + start;
             // Peel to a 64-byte boundary of dx: the non-temporal stores need it, ordinary ones then never split a line, and the
-            // loads of x and dout are aligned too when they are in step with dx (as arrays of one size are: AlignedScratch.Phase).
+            // loads of x and dout are aligned too when they start at the same place within a line as dx (as .NET arrays of one size do).
             int e = 0;
             for (int peel = (int)Math.Min(AlignedScratch.ToBoundary(ref *y, 64), (nuint)length); e < peel; e++) Scalar(x, g, y, a, b, c, e, c0 + e / planeSize);
             int ch = c0 + e / planeSize;
