@@ -67,7 +67,7 @@ public static class ColumnSums
 
     /// <summary>
     /// float32 data, float64 accumulators: blocks of <see cref="Float32BlockRows"/> rows are summed in float32 (row by row,
-    /// into float32 column accumulators that stay in L1, in step with x's lines), and each block's sums are widened to float64
+    /// into float32 column accumulators that stay in L1), and each block's sums are widened to float64
     /// and added to <paramref name="sumDout"/> and <paramref name="sumDoutXmu"/>. The float32 rounding then acts on at most
     /// 256 terms added in sequence: the accumulated error is at most about min(N, 256)·u32 + N·u64 of the sum of magnitudes
     /// instead of N·u32 for a plain float32 accumulation, inside the checker's 8·u32·(N + 4 + κ) allowance by a factor of at
