@@ -13,7 +13,10 @@
 #   doctor                 impl/BnVerify/Doctor: the diagnosis (DoctorTests, MutantTests)
 #   all                    every file of impl/BnVerify/Checking (about 850 mutants tested: over 30 minutes here)
 #
-# Extra options go to `dotnet stryker` (e.g. --concurrency 1, --mutation-level Basic, --mutate '**/ErrorModel.cs').
+# Extra options go to `dotnet stryker` (e.g. --concurrency 1, --mutation-level Basic).
+# To narrow a scope: FILES="Patterns StepStudy" mutates only those files of the scope's folder, and TESTS="DoctorTests"
+# runs only the tests whose names contain those words (both space-separated), e.g.
+#   FILES="Patterns StepStudy" TESTS="DoctorTests" bash verify/mutation/run-stryker.sh doctor
 # The score and the survivors are printed at the end and written to artifacts/mutation/reports/ (html, json, md).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -44,6 +47,8 @@ case "$scope" in
     filter="($(t DoctorTests MutantTests))&FullyQualifiedName!~MutantTests.Mutation_score_is_100_percent" ;;
   all) files=('*'); filter="" ;;
 esac
+if [ -n "${FILES:-}" ]; then read -r -a files <<< "$FILES"; fi
+if [ -n "${TESTS:-}" ]; then read -r -a tests <<< "$TESTS"; filter=$(t "${tests[@]}"); fi
 mutate=()
 for f in "${files[@]}"; do mutate+=(--mutate "$dir/$f.cs"); done
 [ -n "$filter" ] && mutate+=(--test-case-filter "$filter")
