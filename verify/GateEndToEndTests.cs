@@ -91,7 +91,13 @@ public sealed class GateEndToEndTests(GateBaselineFixture fixture) : IClassFixtu
         var parallel = root["implementations"]!.AsArray().Select(e => e!.AsObject()).Single(e => (string?)e["id"] == "fused-simd-parallel-f32");
         Assert.Equal(("8192x1024", "bandwidth-mt-f32", "wall"), ((string?)Timing(parallel, "memory-bound")["shape"], (string?)Timing(parallel, "memory-bound")["reference"], (string?)Timing(parallel, "memory-bound")["clock"]));
 
+        // As .ci/run uses the gate: a failure (exit 1) is measured once more before it counts. These runs time each kernel in
+        // one process (Short), and a one-thread float32 kernel's memory-bound ratio to its yardstick moves between processes:
+        // fused-simd-nt-f32 measured 1.14–1.47 in six single-process baselines in a row on the AVX-512 VM (1.37–1.58 with the
+        // kernels before the alignment change), so one run in a few lands beyond the 15% tolerance; a real slowdown
+        // reproduces, and the edited-baseline and planted-regression tests below must still fail.
         var pass = Gate("--baseline", fixture.BaselinePath);
+        if (pass.Exit == 1) pass = Gate("--baseline", fixture.BaselinePath);
         Assert.True(pass.Exit == 0, pass.Stdout + pass.Stderr);
         Assert.Contains("gate: PASS", pass.Stdout);
     }
