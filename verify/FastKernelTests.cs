@@ -312,6 +312,29 @@ public class FastKernelTests
     }
 
     [Fact]
+    public void No_rows_leave_the_sums_and_the_memory_around_dx_untouched()
+    {
+        // Zero rows of D = 32: the streaming bodies start at a vector boundary of the data, so an empty block must not
+        // reach for the row it does not have (before or after the span) in any body, at any start within a line.
+        const int d = 32;
+        foreach (int width in new[] { 512, 256, 128 })
+            foreach (bool streaming in new[] { false, true })
+                for (int offset = 0; offset < 16; offset++)
+                {
+                    var room = Enumerable.Repeat(7f, 2 * d + 16).ToArray();
+                    var sums = Enumerable.Repeat(3f, d).ToArray();
+                    var sumsXmu = Enumerable.Repeat(5f, d).ToArray();
+                    var constants = new float[d];
+                    ColumnSums.SumsAt<float>(width, streaming, room.AsSpan(offset, 0), room.AsSpan(offset, 0), constants, sums, sumsXmu);
+                    AffineRows.RowsAt<float>(width, room.AsSpan(offset, 0), room.AsSpan(offset, 0), room.AsSpan(offset, 0), constants, constants, constants, nonTemporal: true, streaming);
+                    AffineRows.RowsAt<float>(width, room.AsSpan(offset, 0), room.AsSpan(offset, 0), room.AsSpan(offset, 0), constants, constants, constants, nonTemporal: false, streaming);
+                    Assert.All(sums, v => Assert.Equal(3f, v));
+                    Assert.All(sumsXmu, v => Assert.Equal(5f, v));
+                    Assert.All(room, v => Assert.Equal(7f, v));
+                }
+    }
+
+    [Fact]
     public void Float32_sums_stay_far_inside_the_allowance_at_N_16384()
     {
         // The float32 kernel sums blocks of 256 rows in float32 and accumulates in float64; its dbeta error should be

@@ -127,21 +127,19 @@ public static class AffineRows
             // (always so in a .NET array; not necessarily in native memory).
             nonTemporal &= (nuint)yp % (nuint)sizeof(T) == 0;
             nuint d1 = (nuint)d, vectorBytes = w * (nuint)sizeof(T);
-            if ((nonTemporal || streaming) && d1 >= w && d1 % w == 0)
+            if ((nonTemporal || streaming) && rows > 0 && d1 >= w && d1 % w == 0)
             {
                 // Rows of whole vectors (as in ColumnSums' streaming body): one stream of aligned vectors from dx's first
                 // boundary (a whole line for non-temporal stores), cut into virtual rows of d elements, with the constants
                 // rotated to match (copied into aligned scratch). Elementwise, so the bits are those of any other order.
                 nuint first = Math.Min(AlignedScratch.ToBoundary(ref yr, nonTemporal ? 64 : vectorBytes), d1), back = d1 - first;
                 var rotated = AlignedScratch.Get(ref Rotation<T>.Buffer, 3 * d);
+                AlignedScratch.Rotate(a, rotated[..d], (int)first);
+                AlignedScratch.Rotate(b, rotated.Slice(d, d), (int)first);
+                AlignedScratch.Rotate(c, rotated.Slice(2 * d, d), (int)first);
                 ref T aq = ref MemoryMarshal.GetReference(rotated);
                 ref T bq = ref Unsafe.Add(ref aq, d1);
                 ref T cq = ref Unsafe.Add(ref aq, 2 * d1);
-                for (nuint v = 0; v < d1; v++)
-                {
-                    nuint j = v < back ? first + v : v - back;
-                    (Unsafe.Add(ref aq, v), Unsafe.Add(ref bq, v), Unsafe.Add(ref cq, v)) = (Unsafe.Add(ref ar, j), Unsafe.Add(ref br, j), Unsafe.Add(ref cr, j));
-                }
                 // Row 0's columns before the boundary, the whole virtual rows, then the last row's columns from the boundary on.
                 nuint e = 0;
                 for (; e < first; e++) Scalar(ref xr, ref gr, ref yr, ref ar, ref br, ref cr, 0, e);

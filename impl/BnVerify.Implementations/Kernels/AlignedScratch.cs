@@ -46,4 +46,22 @@ public static class AlignedScratch
         int line = 64 / sizeof(T);
         return (d + line - 1) / line * line;
     }
+
+    /// <summary>
+    /// <paramref name="rotated"/>[v] = <paramref name="source"/>[(<paramref name="first"/> + v) mod d]: a row of per-column
+    /// values in the order of a stream that starts <paramref name="first"/> columns into a row (the kernels' streaming bodies).
+    /// </summary>
+    public static void Rotate<T>(ReadOnlySpan<T> source, Span<T> rotated, int first)
+    {
+        source[first..].CopyTo(rotated);
+        source[..first].CopyTo(rotated[(source.Length - first)..]);
+    }
+
+    /// <summary>The inverse of <see cref="Rotate{T}"/>: <paramref name="destination"/>[(first + v) mod d] = <paramref name="rotated"/>[v].</summary>
+    public static void Unrotate<T>(ReadOnlySpan<T> rotated, Span<T> destination, int first)
+    {
+        int back = destination.Length - first;
+        rotated[..back].CopyTo(destination[first..]);
+        rotated[back..].CopyTo(destination);
+    }
 }

@@ -235,6 +235,7 @@ public static class ColumnSums
         ref T sr = ref MemoryMarshal.GetReference(sumDout);
         ref T tr = ref MemoryMarshal.GetReference(sumDoutXmu);
         nuint d1 = (nuint)d, vectorBytes = w * (nuint)sizeof(T);
+        if (rows == 0) return; // the rotated path would read before its first row
         if (d1 < w)
         {
             // Rows narrower than a vector: scalar.
@@ -251,16 +252,12 @@ public static class ColumnSums
             // splits a cache line and each column still adds its rows in row order, with the same bits as the other bodies.
             nuint first = AlignedScratch.ToBoundary(ref xr, vectorBytes), back = d1 - first;
             var rotated = AlignedScratch.Get(ref Rotation<T>.Buffer, 3 * d);
+            AlignedScratch.Rotate<T>(mean, rotated[..d], (int)first);
+            AlignedScratch.Rotate<T>(sumDout, rotated.Slice(d, d), (int)first);
+            AlignedScratch.Rotate<T>(sumDoutXmu, rotated.Slice(2 * d, d), (int)first);
             ref T mq = ref MemoryMarshal.GetReference(rotated);
             ref T sq = ref Unsafe.Add(ref mq, d1);
             ref T tq = ref Unsafe.Add(ref mq, 2 * d1);
-            for (nuint v = 0; v < d1; v++)
-            {
-                nuint j = v < back ? first + v : v - back;
-                Unsafe.Add(ref mq, v) = Unsafe.Add(ref mr, j);
-                Unsafe.Add(ref sq, v) = Unsafe.Add(ref sr, j);
-                Unsafe.Add(ref tq, v) = Unsafe.Add(ref tr, j);
-            }
             // Row 0's columns before the boundary, then the whole virtual rows, then the last row's columns from the boundary on.
             for (nuint j = 0; j < first; j++) Scalar(ref xr, ref gr, ref mq, ref sq, ref tq, j, back + j);
             nuint k = first;
@@ -269,12 +266,8 @@ public static class ColumnSums
             nuint u = 0;
             for (; u + w <= back; u += w) Vector(ref xr, ref gr, ref mq, ref sq, ref tq, k + u, u, vectorBytes, ahead);
             for (; u < back; u++) Scalar(ref xr, ref gr, ref mq, ref sq, ref tq, k + u, u);
-            for (nuint v = 0; v < d1; v++)
-            {
-                nuint j = v < back ? first + v : v - back;
-                Unsafe.Add(ref sr, j) = Unsafe.Add(ref sq, v);
-                Unsafe.Add(ref tr, j) = Unsafe.Add(ref tq, v);
-            }
+            AlignedScratch.Unrotate<T>(rotated.Slice(d, d), sumDout, (int)first);
+            AlignedScratch.Unrotate<T>(rotated.Slice(2 * d, d), sumDoutXmu, (int)first);
             return;
         }
 
@@ -288,21 +281,13 @@ public static class ColumnSums
             nuint j = head;
             for (; j + w <= d1; j += w)
             {
-                nuint k = row + j;
-                if (TP.Enabled && Sse.IsSupported && (((nuint)Unsafe.AsPointer(ref Unsafe.Add(ref xr, k)) & 63) < vectorBytes))
-                {
-                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref xr, k + ahead)));
-                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref gr, k + ahead)));
-                }
-                var dv = TW.Load(ref gr, k);
-                TW.Store(TW.Add(TW.Load(ref sr, j), dv), ref sr, j);
-                TW.Store(TW.FusedMultiplyAdd(TW.Subtract(TW.Load(ref xr, k), TW.Load(ref mr, j)), dv, TW.Load(ref tr, j)), ref tr, j);
+                Vector(ref xr, ref gr, ref mr, ref sr, ref tr, row + j, j, vectorBytes, ahead);
             }
             // The columns after the last whole vector: the row's last vector, its lanes below j (done already) left alone.
             if (j < d1) Masked(ref xr, ref gr, ref mr, ref sr, ref tr, row, d1 - w, TW.LowLanes((int)(j - (d1 - w))), whereSet: false);
         }
 
-        // One aligned vector: the data at element e, the (rotated) mean and accumulators at v.
+        // One vector: the data at element e, the (rotated) mean and accumulators at v.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static void Vector(ref T xr, ref T gr, ref T mq, ref T sq, ref T tq, nuint e, nuint v, nuint vectorBytes, nuint ahead)
         {
