@@ -237,6 +237,8 @@ public class FastKernelTests
     [InlineData(5, 64)] // rows of whole vectors at every width: the streaming bodies' rotated path
     [InlineData(1, 32)]
     [InlineData(6, 16)]
+    [InlineData(11, 32)]
+    [InlineData(9, 48)]
     public void Every_vector_width_computes_exactly_the_scalar_loop(int n, int d)
     {
         // Both passes work column by column: vector lane j does what the scalar loop below does for column j (pass 1 row
@@ -244,7 +246,7 @@ public class FastKernelTests
         // loop bit for bit, in both bodies (for data in the caches: pass 1 in groups of rows; streamed: one row at a time,
         // aligned, rotated when rows are whole vectors and else each row with a masked vector before and after), the masked
         // and remainder columns included, and so must every start of the data within a 64-byte line (the alignment moves
-        // with it). This runs the width-generic bodies this
+        // with it), with dout at another start than x. This runs the width-generic bodies this
         // machine would not pick, and pins the promise that an AVX2 and an AVX-512 machine return identical gradients.
         var p = Random(n, d, 12, offset: 0.5);
         foreach (int width in new[] { 512, 256, 128 })
@@ -287,8 +289,9 @@ public class FastKernelTests
                 {
                     Array.Clear(sumDout);
                     Array.Clear(sumDoutXmu);
+                    // x and dx start `offset` elements into a line, dout elsewhere in its own (the bodies align to x or dx).
                     var xs = Shifted(x, offset);
-                    var gs = Shifted(g, offset);
+                    var gs = Shifted(g, (offset + 5) % line);
                     var dxs = new T[n * d + line].AsSpan(offset, n * d);
                     var dxNonTemporal = new T[n * d + line].AsSpan(offset, n * d);
                     ColumnSums.SumsAt<T>(width, streaming, xs, gs, mean, sumDout, sumDoutXmu);

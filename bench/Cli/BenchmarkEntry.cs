@@ -51,7 +51,7 @@ internal static class BenchmarkEntry
         };
         var variant = KernelVariantOption("--variant",
             "A fast kernel with changed settings, measured beside the kernel (its cost in paired rounds); e.g. fused-simd-nt-f64:stores=never " +
-            "(keys: threads, stores=never|whenlarge|always, prefetch=on|off, width=512|256|128, nt-threshold, parallel-threshold); repeatable");
+            "(keys: threads, stores=never|whenlarge|always, prefetch=on|off, width=512|256|128, nt-threshold, parallel-threshold, streaming-threshold); repeatable");
         var rounds = CliOptions.IntInRange("--rounds", "Rounds of the paired roofline per type and shape (default 15, with --quick 5, with --dry 2)", 15, 2, 1000);
         var assembly = UserAssemblies.Option();
         assembly.Description = "Also verify and benchmark the implementations in this built .NET assembly (a .dll; repeatable)";
