@@ -10,13 +10,13 @@
 #   source                 ProblemSource, ShapeSchedule, ProblemGenerator (and .Spatial): the problems (CoverageTests)
 #   oracles-and-shrinker   FiniteDifferenceOracle, DirectionalOracle, GradientChecker, GuardedCall, ProblemShrinker (and .Spatial)
 #   cases                  impl/BnVerify/Cases: case files read and written, the golden set (GoldenTests, LayoutTests, CLI)
-#   doctor                 impl/BnVerify/Doctor: the diagnosis (DoctorTests, MutantTests)
+#   doctor                 impl/BnVerify/Doctor: the diagnosis (DoctorTests, DoctorPatternTests, MutantTests)
 #   all                    every file of impl/BnVerify/Checking (about 850 mutants tested: over 30 minutes here)
 #
 # Extra options go to `dotnet stryker` (e.g. --concurrency 1, --mutation-level Basic).
 # To narrow a scope: FILES="Patterns StepStudy" mutates only those files of the scope's folder, and TESTS="DoctorTests"
 # runs only the tests whose names contain those words (both space-separated), e.g.
-#   FILES="Patterns StepStudy" TESTS="DoctorTests" bash verify/mutation/run-stryker.sh doctor
+#   FILES="Patterns StepStudy" TESTS="DoctorTests DoctorPatternTests" bash verify/mutation/run-stryker.sh doctor
 # The score and the survivors are printed at the end and written to artifacts/mutation/reports/ (html, json, md).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -44,7 +44,7 @@ case "$scope" in
       VerifierTests.A_wrong_delegate) ;;
   doctor) dir='**/impl/BnVerify/Doctor'; files=('*')
     # MutantTests.Mutation_score_is_100_percent diagnoses every mutant again; its theory cases assert the same per mutant
-    filter="($(t DoctorTests MutantTests))&FullyQualifiedName!~MutantTests.Mutation_score_is_100_percent" ;;
+    filter="($(t DoctorTests DoctorPatternTests MutantTests))&FullyQualifiedName!~MutantTests.Mutation_score_is_100_percent" ;;
   all) files=('*'); filter="" ;;
 esac
 if [ -n "${FILES:-}" ]; then read -r -a files <<< "$FILES"; fi

@@ -40,7 +40,7 @@ internal static class Num
         return fitted.ToString("R", Inv);
     }
 
-    /// <summary>A share as a percentage: "100%", "99.7%", "12%".</summary>
+    /// <summary>A share as a percentage: "100%", "99.70%", "12%".</summary>
     public static string Share(double s) =>
         s >= 0.99995 ? "100%" : s >= 0.99 ? (100 * s).ToString("0.00", Inv) + "%" : (100 * Math.Max(s, 0)).ToString("0", Inv) + "%";
 
