@@ -74,7 +74,7 @@ public static class StreamKernel
         var a0 = TW.Zero;
         var a1 = TW.Zero;
         // Both passes peel to a 64-byte boundary (of x, then of dx) as the kernels do, so that no vector access splits
-        // across two lines: a .NET array of this size starts 24 bytes past a boundary, and unpeeled 64-byte loads of it
+        // across two lines: a .NET array of this size starts a multiple of 8 bytes past a boundary (often 24), and unpeeled 64-byte loads of it
         // all split (up to 1.6× slower on the AVX-512 EPYC VM), which would understate the bandwidth the kernels can reach.
         T sum = T.Zero;
         int k = 0;

@@ -29,8 +29,8 @@ public static class AlignedScratch
     /// <summary>
     /// How many elements of <typeparamref name="T"/> lie before the first <paramref name="bytes"/>-byte boundary (a power of
     /// two up to 64: a vector's size) at or after <paramref name="data"/>: 0 when it starts on one, and 0 for elements not
-    /// aligned to their own size, which never reach one. An ordinary .NET array of more than 85,000 bytes starts 24 bytes
-    /// past a 64-byte boundary on x64 (its 16-byte header follows an 8-byte-aligned start), so a kernel that does not
+    /// aligned to their own size, which never reach one. An ordinary .NET array of more than 85,000 bytes starts a multiple
+    /// of 8 bytes past a 64-byte boundary on x64, rarely on one (its 16-byte header follows an 8-byte-aligned start), so a kernel that does not
     /// start its vector loop here splits every 64-byte access of it across two cache lines.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -16,7 +16,7 @@ namespace BnVerify.Kernels;
 /// (two sequential read streams, the pattern the hardware prefetchers follow best), with every vector load aligned: when
 /// rows are whole vectors, the block is read as one stream of aligned vectors from x's first boundary, with the mean and
 /// the accumulators rotated to match; otherwise each row's vector loop starts at its own boundary, the columns before and
-/// after it one masked vector each. An ordinary .NET array of this size starts 24 bytes past a line boundary, where every
+/// after it one masked vector each. An ordinary .NET array of this size starts a multiple of 8 bytes past a line boundary (often 24), where every
 /// unaligned 64-byte load splits across two cache lines (<see cref="AlignedScratch.ToBoundary{T}"/>).
 /// Measured on the 2-core AVX-512 EPYC VM at 16384×1024 float32 (interleaved rounds of a standalone harness, data 24 bytes
 /// past a boundary as in a .NET array): split 64-byte loads made even a plain two-stream sum about 1.6× slower
