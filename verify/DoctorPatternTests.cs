@@ -21,11 +21,15 @@ public sealed class DoctorPatternTests
     public void Num_G_writes_four_significant_digits() => Assert.Equal("0.2784", Num.G(0.278435));
 
     [Theory]
+    [InlineData(1.0, "1")]
+    [InlineData(-1.0, "−1")]
+    [InlineData(1 + 2e-6, "1 + 2.0e-6")]
+    [InlineData(1 - 3e-4, "1 − 3.0e-4")]
     [InlineData(-1 + 2e-6, "−(1 − 2.0e-6)")]
     [InlineData(2.0 / 3, "0.666667")]
     [InlineData(-0.5, "−0.5")]
     [InlineData(double.NaN, "NaN")]
-    public void Num_Factor_writes_a_factor_just_inside_minus_one_and_others_in_six_digits_with_a_true_minus_sign(double k, string expected) =>
+    public void Num_Factor_writes_plus_or_minus_one_exactly_a_factor_just_beside_either_as_its_deviation_and_others_in_six_digits_with_a_true_minus_sign(double k, string expected) =>
         Assert.Equal(expected, Num.Factor(k));
 
     [Fact]
@@ -207,6 +211,19 @@ public sealed class DoctorPatternTests
         var p = DoctorProblems.Shaped(1, 0, 5, 3);
         Assert.Equal("impl", Assert.Throws<ArgumentNullException>(() => StepStudy.Measure(null!, p, GradientName.Dx, 0)).ParamName);
         Assert.Equal("problem", Assert.Throws<ArgumentNullException>(() => StepStudy.Measure(impl, null!, GradientName.Dx, 0)).ParamName);
+        // Not every implementation refuses a null problem itself (one loaded from a user's assembly hands it on as it is):
+        // the step study must, before it asks the implementation anything.
+        Assert.Equal("problem", Assert.Throws<ArgumentNullException>(() => StepStudy.Measure(new TakesAnything(), null!, GradientName.Dx, 0)).ParamName);
+    }
+
+    /// <summary>An implementation that takes any problem, null included, and fails only when run.</summary>
+    private sealed class TakesAnything : IBatchNormBackward
+    {
+        public BackwardInfo Info { get; } = BackwardInfo.Correct("takes-anything", "a test double", Family.External);
+        public Type ElementType => typeof(double);
+        public double UnitRoundoff => 1.0 / (1L << 53);
+        public BatchNormProblem InItsPrecision(BatchNormProblem problem) => problem;
+        public Gradients Run(BatchNormProblem problem) => throw new InvalidOperationException("run with " + (problem is null ? "no problem" : "a problem"));
     }
 
     [Fact]
